@@ -1,0 +1,40 @@
+"""The base class of every dockable view, and the registry the main window reads.
+
+Adding a panel is: subclass ``Panel``, set ``panel_id`` and ``title``, implement
+``set_snapshot``, and decorate the class with ``@register_panel``. The main window makes
+a dock for every registered panel, feeds it snapshots at the capped frame rate, and
+saves its place in the layout.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from nnviz.engine.snapshot import Snapshot
+
+PANELS: dict[str, type[Panel]] = {}
+
+
+class Panel(QWidget):
+    """A view fed by training snapshots. It must never call into the engine."""
+
+    panel_id: str = ""
+    title: str = ""
+    default_area: str = "right"  # left | right | top | bottom
+    default_visible: bool = True
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Redraw from ``snapshot``. Called on the GUI thread at most ~30 times a second."""
+        raise NotImplementedError
+
+    def export_items(self) -> list:
+        """pyqtgraph items or widgets to export as images (default: the whole panel)."""
+        return [self]
+
+
+def register_panel(cls: type[Panel]) -> type[Panel]:
+    """Class decorator: make ``cls`` available to the main window."""
+    if not cls.panel_id:
+        raise ValueError(f"{cls.__name__} needs a panel_id")
+    PANELS[cls.panel_id] = cls
+    return cls

@@ -1,0 +1,115 @@
+"""The ``nnviz`` command: the desktop app by default, plus headless subcommands.
+
+    nnviz                          open the app on the default experiment
+    nnviz SCENARIO.toml            open the app on a scenario file
+    nnviz train SCENARIO.toml --out RUN.npz [--epochs N]
+                                   train without Qt and save the run
+
+Every failure a user can cause (a bad file, a bad setting) ends with a one-line message
+on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nnviz import __version__
+
+EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 1
+SUBCOMMANDS = ("train",)
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnviz",
+        description="nnviz: a desktop lab for teaching neural networks.",
+        epilog="Subcommands: 'nnviz train SCENARIO.toml --out RUN.npz' trains headless "
+        "(see 'nnviz train --help').",
+    )
+    parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
+    parser.add_argument("scenario", nargs="?", help="a scenario .toml file to open")
+    return parser
+
+
+def _train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnviz train",
+        description="Train a scenario without a window and save the run as an .npz file.",
+    )
+    parser.add_argument("scenario", help="the scenario .toml file")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the file's)")
+    parser.add_argument("--out", required=True, help="where to write the run (.npz)")
+    parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "train":
+        return _train(_train_parser().parse_args(argv[1:]))
+    args = _app_parser().parse_args(argv)
+    return _launch_app(args.scenario)
+
+
+def _fail(message: str) -> int:
+    print(f"nnviz: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _launch_app(scenario: str | None) -> int:
+    try:
+        from nnviz.app.main import run_app
+    except ImportError as exc:  # Qt missing or broken: still useful on a server
+        print(f"nnviz: the desktop app cannot start ({exc}).", file=sys.stderr)
+        _app_parser().print_help()
+        return EXIT_BAD_INPUT
+    return run_app(scenario)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from nnviz.engine import EngineError, Trainer
+    from nnviz.engine.runfile import save_run
+    from nnviz.scenario import ScenarioError, load_scenario
+
+    if args.epochs is not None and args.epochs < 0:
+        return _fail(f"--epochs must be ≥ 0, not {args.epochs}")
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:  # its message names the file already
+        return _fail(str(exc))
+    try:
+        trainer = Trainer(scenario)
+    except EngineError as exc:
+        return _fail(f"{args.scenario}: {exc}")
+    epochs = scenario.training.epochs if args.epochs is None else args.epochs
+    every = max(1, epochs // 20)
+
+    def progress(stats) -> None:
+        if not args.quiet and (stats.epoch % every == 0 or stats.epoch == epochs):
+            print(_progress_line(stats, epochs), flush=True)
+
+    trainer.train(epochs, callback=progress)
+    try:
+        save_run(trainer, Path(args.out))
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    last = trainer.history[-1] if trainer.history else trainer.initial_stats
+    if trainer.message:
+        print(trainer.message)
+    print(f"done: {trainer.epoch} epochs, {_progress_line(last, epochs)} -> {args.out}")
+    return EXIT_BAD_INPUT if trainer.status == "diverged" else EXIT_OK
+
+
+def _progress_line(stats, epochs: int) -> str:
+    parts = [f"epoch {stats.epoch}/{epochs}", f"loss {stats.loss_train:.4g} / test {stats.loss_test:.4g}"]
+    if stats.acc_train == stats.acc_train:  # not nan
+        parts.append(f"acc {100 * stats.acc_train:.1f}% / test {100 * stats.acc_test:.1f}%")
+    elif stats.r2_train == stats.r2_train:
+        parts.append(f"R² {stats.r2_train:.3f} / test {stats.r2_test:.3f}")
+    return "  ".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Test set-up shared by every test module.
+
+Qt runs offscreen unless a test asks for a real X server (the ``xvfb_display`` fixture
+starts Xvfb when it is installed, for OpenGL and screenshot tests). Settings go to a
+temporary folder so tests never touch the user's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NNVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnviz-test-settings-"))
+
+
+@pytest.fixture(scope="session")
+def xvfb_display():
+    """A running Xvfb display number as ':N'; skips the test when Xvfb is not installed."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (CI installs it: .ci/run)")
+    for number in range(99, 120):
+        if os.path.exists(f"/tmp/.X{number}-lock"):
+            continue
+        proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(50):
+            if os.path.exists(f"/tmp/.X11-unix/X{number}") or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        if proc.poll() is None:
+            yield f":{number}"
+            proc.terminate()
+            proc.wait(timeout=5)
+            return
+    pytest.skip("could not start Xvfb")
