@@ -10,7 +10,7 @@ import pytest
 from nnviz.data import GENERATORS, DataError, Dataset, build_dataset
 from nnviz.engine.config import CLASSIFICATION_DATASETS, DataConfig
 
-ONE_D = ("sine", "poly")
+ONE_D = ("sine", "poly", "line")
 GATES = tuple(name for name in GENERATORS if name.startswith("gate-"))
 ARRAYS = ("points_train", "points_test", "y_train", "y_test", "X_train", "X_test")
 

@@ -9,7 +9,7 @@ from nnviz.data import GENERATORS, DataError
 from nnviz.data.gates import TRUTH_TABLES
 from nnviz.engine.config import CLASSIFICATION_DATASETS, DATASETS, REGRESSION_DATASETS
 
-ONE_D = ("sine", "poly")
+ONE_D = ("sine", "poly", "line")
 
 
 def gen(name: str, seed: int = 0, **kwargs):
@@ -238,3 +238,10 @@ def test_curve_noise_and_extent():
     xmin, xmax, ymin, ymax = noisy.extent
     assert xmin < noisy.points.min() and xmax > noisy.points.max()
     assert ymin < noisy.labels.min() and ymax > noisy.labels.max()
+
+
+def test_line_is_exact_at_zero_noise_and_linear():
+    data = gen("line", noise=0.0)
+    x, y = data.points[:, 0], data.labels
+    assert np.allclose(y, 0.8 * x + 0.5)
+    assert np.all(np.diff(x) >= 0)

@@ -45,3 +45,15 @@ def poly(
     """
     x = np.sort(rng.uniform(-2.5, 2.5, n))
     return _curve(x, 0.5 * x**3 - 2.0 * x, 2.0, noise, rng)
+
+
+def line(
+    rng: np.random.Generator, *, n: int = CURVE_N, noise: float = 0.0, classes: int = 2
+) -> RawData:
+    """y = 0.8 x + 0.5 for x ~ U(-3, 3), sorted by x: linear regression's data.
+
+    With one input the model y = w x + b has exactly two parameters, so its loss
+    surface over (w, b) is exact and its least-squares optimum has a closed form.
+    """
+    x = np.sort(rng.uniform(-3.0, 3.0, n))
+    return _curve(x, 0.8 * x + 0.5, 1.0, noise, rng)

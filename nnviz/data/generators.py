@@ -41,6 +41,7 @@ GENERATORS: dict[str, GeneratorFn] = {
     **GATES,
     "sine": curves.sine,
     "poly": curves.poly,
+    "line": curves.line,
 }
 
 assert set(GENERATORS) | {"csv"} == set(DATASETS), (

@@ -19,7 +19,7 @@ CLASSIFICATION_DATASETS: tuple[str, ...] = (
     "circle", "xor", "gauss", "spiral", "moons", "blobs", "checkerboard", "linear",
     "gate-and", "gate-or", "gate-nand", "gate-xor", "gate-xnor",
 )
-REGRESSION_DATASETS: tuple[str, ...] = ("reg-plane", "reg-gauss", "sine", "poly")
+REGRESSION_DATASETS: tuple[str, ...] = ("reg-plane", "reg-gauss", "sine", "poly", "line")
 DATASETS: tuple[str, ...] = CLASSIFICATION_DATASETS + REGRESSION_DATASETS + ("csv",)
 ACTIVATIONS: tuple[str, ...] = (
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu",

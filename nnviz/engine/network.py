@@ -74,6 +74,7 @@ class Network:
             s.block(self.weight_mask)[:, :-1] = 1.0
             s.block(self.bias_mask)[:, -1] = 1.0
         self.blocks = [s.block(self.theta) for s in slots]
+        self.forward_fns = [a.fast_forward for a in self.activations]
 
     # -- parameter access ----------------------------------------------------------------
     @property
@@ -173,7 +174,7 @@ def forward(
     of ``ws``.
     """
     last = net.n_layers - 1
-    blocks, acts = net.blocks, net.activations
+    blocks, acts = net.blocks, net.forward_fns
     inp = x_aug
     for layer in range(last):
         z = ws.z[layer]
@@ -181,7 +182,7 @@ def forward(
         nxt = ws.a_aug[layer + 1]
         if ws.dropout_on[layer]:
             h = ws.h[layer]
-            acts[layer].forward(z, out=h)
+            acts[layer](z, out=h)
             mask = ws.masks[layer]
             if dropout is not None and rng is not None:
                 p = dropout[layer]
@@ -192,7 +193,7 @@ def forward(
             else:
                 nxt[:-1] = h
         else:
-            acts[layer].forward(z, out=nxt[:-1])
+            acts[layer](z, out=nxt[:-1])
         inp = nxt
     z = ws.z[last]
     np.dot(blocks[last], inp, out=z)

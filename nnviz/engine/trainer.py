@@ -50,6 +50,9 @@ class EngineError(ValueError):
     """A configuration the engine cannot build; the message is meant for a person."""
 
 
+#: The most per-epoch rows kept in ``Trainer.history`` (older ones are thinned).
+HISTORY_CAPACITY = 20_000
+
 # Training status values.
 READY, RUNNING, DIVERGED, STOPPED_EARLY = "ready", "running", "diverged", "stopped_early"
 
@@ -454,7 +457,7 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.epoch += 1
         stats = self.evaluate()
-        self.history.append(stats)
+        self._append_history(stats)
         if not (math.isfinite(stats.loss_train) and math.isfinite(stats.objective)):
             self.status = DIVERGED
             self.message = (
@@ -478,6 +481,18 @@ class Trainer:
                         f"Early stopping at epoch {self.epoch}: the test loss has not improved "
                         f"for {es.patience} epochs; restored the best weights (epoch {self._best_epoch})."
                     )
+
+    def _append_history(self, stats: EpochStats) -> None:
+        """Keep at most HISTORY_CAPACITY rows: past that, the older half is thinned by 2.
+
+        Recent epochs stay at full resolution and old ones get sparser, so a run of a
+        million epochs costs the same memory as one of twenty thousand.
+        """
+        history = self.history
+        history.append(stats)
+        if len(history) > HISTORY_CAPACITY:
+            half = HISTORY_CAPACITY // 2
+            self.history = history[: len(history) - half][::2] + history[len(history) - half :]
 
     # ---------------------------------------------------------------- evaluation ------
     def predict(self, X: Array) -> Array:
