@@ -82,9 +82,10 @@ class SGD(Optimizer):
     name = "sgd"
 
     def configure(self, cfg: OptimizerConfig) -> None:
-        super().configure(cfg)
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+        # Check before applying anything: a refused change must leave the optimiser as it was.
+        if cfg.nesterov and (cfg.momentum <= 0 or cfg.dampening != 0):
             raise OptimizerError("Nesterov momentum needs momentum > 0 and dampening = 0")
+        super().configure(cfg)
 
     def reset_state(self) -> None:
         super().reset_state()

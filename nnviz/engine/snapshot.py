@@ -48,7 +48,7 @@ class Snapshot:
     grads_b: tuple[Array, ...]
     theta: Array  # flat parameter vector
     history: dict[str, Array]  # per-epoch series (HISTORY_KEYS), epoch 0 = before training
-    latest: EpochStats  # the last evaluation (the initial one before any epoch)
+    latest: EpochStats  # evaluation at the current parameters (after an early-stopping restore too)
     grid: GridOutputs | None  # every neuron over the input plane
     dropout: tuple[float, ...]  # drop probability per hidden layer
     dropout_masks: tuple[Array | None, ...]  # last batch: bool (batch, units), True = kept
@@ -85,7 +85,7 @@ def take_snapshot(
     weights, biases = zip(*[(W.copy(), b.copy()) for W, b in net.param_views(net.theta)], strict=True)
     gW, gb = zip(*[(W.copy(), b.copy()) for W, b in net.param_views(trainer.grad)], strict=True)
     history = _history(trainer, history_cache)
-    latest = trainer.history[-1] if trainer.history else trainer.initial_stats
+    latest = trainer.current_stats
     grid = None
     if with_grid and math.isfinite(float(np.dot(net.theta, net.theta))):
         grid = trainer.grid_outputs(grid_resolution)

@@ -56,6 +56,18 @@ class EpochStats:
     layers: tuple[LayerStats, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class StepStats:
+    """One mini-batch step, recorded only when per-step recording is switched on."""
+
+    step: int
+    epoch: int
+    batch_loss: float  # mean data loss of the batch, before the update
+    grad_norm: float  # ‖∂L/∂θ‖ of the batch objective (all layers)
+    layer_grad_norms: tuple[float, ...]  # ‖∂L/∂W_l‖ per layer
+    update_norm: float  # ‖Δθ‖ of the step
+
+
 def saturation_fraction(act: Activation | None, z: Array, a: Array) -> float:
     """Fraction of entries where the activation's slope has nearly vanished."""
     if act is None or act.name == "linear":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,6 +36,7 @@ from nnviz.engine.schedules import scheduled_lr
 from nnviz.engine.stats import (
     EpochStats,
     LayerStats,
+    StepStats,
     histogram,
     moments,
     r_squared,
@@ -49,6 +51,9 @@ Array = np.ndarray
 class EngineError(ValueError):
     """A configuration the engine cannot build; the message is meant for a person."""
 
+
+#: Per-step records kept when ``record_steps`` is on (the most recent ones).
+STEP_LOG_CAPACITY = 10_000
 
 #: The most per-epoch rows kept in ``Trainer.history`` (older ones are thinned).
 HISTORY_CAPACITY = 20_000
@@ -73,6 +78,10 @@ class GridOutputs:
 
 class Trainer:
     """Trains one network on one dataset, recording what the panels need."""
+
+    #: Record a ``StepStats`` for every mini-batch step (off by default: it costs a few
+    #: NumPy calls a step). Per-epoch statistics are always recorded.
+    record_steps: bool = False
 
     def __init__(self, scenario: Scenario, dataset=None):
         from nnviz.data import DataError, build_dataset  # data is pure NumPy too
@@ -202,9 +211,9 @@ class Trainer:
         self._best_loss = math.inf
         self._best_theta: Array | None = None
         self._wait = 0
-        self.last_batch_indices = np.arange(0)
-        self.step_losses: list[float] = []
+        self.step_log: deque[StepStats] = deque(maxlen=STEP_LOG_CAPACITY)
         self.initial_stats = self.evaluate()
+        self.current_stats = self.initial_stats  # evaluation at the current parameters
 
     # ------------------------------------------------------------- live settings ------
     @property
@@ -250,10 +259,13 @@ class Trainer:
 
     def set_regularisation(self, l1: float | None = None, l2: float | None = None) -> None:
         tr = self.scenario.training
+        for name, value in (("L1", l1), ("L2", l2)):
+            if value is not None and not (value >= 0 and math.isfinite(value)):
+                raise EngineError(f"{name} strength must be a number ≥ 0, not {value!r}")
         if l1 is not None:
-            tr.l1 = max(0.0, float(l1))
+            tr.l1 = float(l1)
         if l2 is not None:
-            tr.l2 = max(0.0, float(l2))
+            tr.l2 = float(l2)
         self._configure_regularisation()
 
     def _configure_regularisation(self) -> None:
@@ -263,7 +275,10 @@ class Trainer:
 
     def set_dropout(self, p: float | list[float]) -> None:
         """Drop probability (one for all hidden layers, or a list); applies from the next step."""
-        ps = [p] * (self.net.n_layers - 1) if not isinstance(p, list) else list(p)
+        n_hidden = self.net.n_layers - 1
+        ps = [p] * n_hidden if not isinstance(p, list) else list(p)
+        if len(ps) != n_hidden:
+            raise EngineError(f"dropout lists {len(ps)} drop probabilities for {n_hidden} hidden layers")
         for value in ps:
             if not 0.0 <= value < 1.0:
                 raise EngineError(f"dropout drop probability must be in [0, 1), not {value}")
@@ -414,6 +429,8 @@ class Trainer:
                     return False
                 self.step += 1
                 record(self.step, theta)
+                if self.record_steps:
+                    self._log_step(ws, tb, delta)
                 self._ws_last = ws
                 self._last_range = (start, stop)
                 done += 1
@@ -424,11 +441,36 @@ class Trainer:
                     return True
         return False
 
+    def _log_step(self, ws: Workspace, tb: Array, delta: Array) -> None:
+        net, grad = self.net, self.grad
+        layer_norms = tuple(
+            math.sqrt(float(np.sum(net.layer_weights(layer, grad) ** 2))) for layer in range(net.n_layers)
+        )
+        self.step_log.append(
+            StepStats(
+                step=self.step,
+                epoch=self.epoch,
+                batch_loss=net.head.loss_value(ws.z[-1].T, ws.y_hat.T, tb.T),
+                grad_norm=math.sqrt(float(np.dot(grad, grad))),
+                layer_grad_norms=layer_norms,
+                update_norm=math.sqrt(float(np.dot(delta, delta))),
+            )
+        )
+
     def _newton_step(self, xb: Array, tb: Array, lr: float) -> None:
-        """Damped Newton on the batch, with the exact Hessian; frozen parameters stay put."""
+        """Damped Newton on the batch, with the exact Hessian; frozen parameters stay put.
+
+        Newton's method ignores dropout: the gradient and the Hessian are both those of
+        the deterministic batch objective, so the step solves one consistent model.
+        """
         tr = self.scenario.training
-        theta, g = self.net.theta, self.grad
-        h = functional.hessian(self.net, theta, xb[:-1].T, tb.T, tr.l1, tr.l2)
+        theta = self.net.theta
+        x, t = xb[:-1].T, tb.T
+        h = functional.hessian(self.net, theta, x, t, tr.l1, tr.l2)
+        g = functional.loss_and_grad_batched(self.net, theta[None], x, t, tr.l1, tr.l2)[1][0]
+        if self._trainable is not None:
+            g *= self._trainable
+        self.grad[...] = g
         if self._trainable is None:
             self.optimizer.step(theta, g, lr, h)
             return
@@ -455,9 +497,11 @@ class Trainer:
         )
 
     def _end_epoch(self) -> None:
+        lr_used = self.lr  # the rate of the epoch that just ended
         self.epoch += 1
-        stats = self.evaluate()
+        stats = self.evaluate(lr=lr_used)
         self._append_history(stats)
+        self.current_stats = stats
         if not (math.isfinite(stats.loss_train) and math.isfinite(stats.objective)):
             self.status = DIVERGED
             self.message = (
@@ -476,6 +520,7 @@ class Trainer:
                 self._wait += 1
                 if self._wait >= es.patience and self._best_theta is not None:
                     self.net.set_theta(self._best_theta)
+                    self.current_stats = self.evaluate(lr=lr_used)
                     self.status = STOPPED_EARLY
                     self.message = (
                         f"Early stopping at epoch {self.epoch}: the test loss has not improved "
@@ -499,8 +544,11 @@ class Trainer:
         """Network outputs for feature rows ``X`` (evaluation mode: no dropout)."""
         return functional.forward_batched(self.net, self.net.theta, X)[-1][0]
 
-    def evaluate(self) -> EpochStats:
-        """Losses, metrics and per-layer statistics at the current parameters."""
+    def evaluate(self, lr: float | None = None) -> EpochStats:
+        """Losses, metrics and per-layer statistics at the current parameters.
+
+        ``lr`` is recorded with the row (default: the current epoch's scheduled rate).
+        """
         net = self.net
         tr = self.scenario.training
         with np.errstate(all="ignore"):
@@ -519,17 +567,19 @@ class Trainer:
                 penalty += tr.l1 * float(np.sum(np.abs(w)))
             if tr.l2:
                 penalty += 0.5 * tr.l2 * float(np.dot(w, w))
-        kwargs = {}
-        if net.head.task == "classification":
-            kwargs["acc_train"] = float(np.mean(net.head.predict_class(y_train) == self.dataset.y_train))
-            if len(y_test):
-                kwargs["acc_test"] = float(np.mean(net.head.predict_class(y_test) == self.dataset.y_test))
-        else:
-            kwargs["r2_train"] = r_squared(y_train, self.T_train)
-            if len(y_test):
-                kwargs["r2_test"] = r_squared(y_test, self.T_test)
+            kwargs = {}
+            if net.head.task == "classification":
+                predicted = net.head.predict_class(y_train)
+                kwargs["acc_train"] = float(np.mean(predicted == self.dataset.y_train))
+                if len(y_test):
+                    predicted = net.head.predict_class(y_test)
+                    kwargs["acc_test"] = float(np.mean(predicted == self.dataset.y_test))
+            else:
+                kwargs["r2_train"] = r_squared(y_train, self.T_train)
+                if len(y_test):
+                    kwargs["r2_test"] = r_squared(y_test, self.T_test)
         return EpochStats(
-            epoch=self.epoch, step=self.step, lr=self.lr, loss_train=loss_train,
+            epoch=self.epoch, step=self.step, lr=self.lr if lr is None else lr, loss_train=loss_train,
             loss_test=loss_test, objective=loss_train + penalty, layers=layers, **kwargs,
         )
 
@@ -632,6 +682,7 @@ class Trainer:
         with np.errstate(all="ignore"):
             y = forward(self.net, ws, x_aug)
         shape = (resolution,) if ys is None else (resolution, resolution)
-        layers = tuple(h.T.reshape(*shape, h.shape[0]) for h in ws.h)  # copies (transposed)
-        layers += (y.T.reshape(*shape, y.shape[0]),)
+        # Copies: the workspace is reused by the next call, and snapshots must not change.
+        layers = tuple(h.T.reshape(*shape, h.shape[0]).copy() for h in ws.h)
+        layers += (y.T.reshape(*shape, y.shape[0]).copy(),)
         return GridOutputs(xs=xs, ys=ys, layers=layers, extent=extent)  # type: ignore[arg-type]
