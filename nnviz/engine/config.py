@@ -157,12 +157,23 @@ class TrainingConfig:
 
 @dataclass
 class LessonInfo:
-    """Optional teaching metadata carried by a lesson scenario."""
+    """Optional teaching metadata carried by a lesson scenario.
+
+    ``panels`` lists the panel ids to show, the first one largest. ``variants`` names
+    other scenario files (in the lesson folder's ``variants/``) to compare with, A/B:
+    the same data and seed with one thing changed. ``surface`` names two parameters
+    (e.g. "W0[0,0]", "b0[0]") for a two-parameter loss-surface slice, ``race`` the test
+    function of the optimiser race.
+    """
 
     title: str = ""
     caption: str = ""
     panels: list[str] = field(default_factory=list)
     hidden_controls: list[str] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    variant_label: str = ""  # how this scenario is named among its variants ("with a hidden layer")
+    surface: list[str] = field(default_factory=list)
+    race: str = ""
 
 
 @dataclass

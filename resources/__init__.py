@@ -1,0 +1,1 @@
+"""nnviz's data files (lessons, icons). Installed as the package ``nnviz.resources``."""
