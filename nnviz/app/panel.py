@@ -8,6 +8,7 @@ saves its place in the layout.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from nnviz.engine.snapshot import Snapshot
@@ -16,7 +17,19 @@ PANELS: dict[str, type[Panel]] = {}
 
 
 class Panel(QWidget):
-    """A view fed by training snapshots. It must never call into the engine."""
+    """A view fed by training snapshots. It must never call slow engine code.
+
+    To change the training state a panel emits ``command(name, value)``; the main
+    window forwards it to the worker thread. Names: "set_params" (a flat theta),
+    "set_param" ((index, value)), "set_live" ((key, value), e.g. ("dropout", 0.3)),
+    "pause", "play", "reset".
+    """
+
+    command = Signal(str, object)
+
+    #: Set by the main window: True while the panel's dock is visible, so hidden panels
+    #: can skip work.
+    needs_layers: bool = False  # ask the worker for Snapshot.layer_outputs etc.
 
     panel_id: str = ""
     title: str = ""

@@ -634,14 +634,25 @@ class Trainer:
             forward(self.net, ws, self._xt_train)
         return [histogram(z, bins) for z in ws.z]
 
-    def layer_outputs(self, X: Array | None = None) -> list[Array]:
+    def layer_outputs(self, X: Array | None = None, with_preactivations: bool = False):
         """Every layer's activation as (examples, units) copies, for feature rows ``X``
-        (default: the training set)."""
+        (default: the training set), in evaluation mode. With ``with_preactivations``,
+        returns (activations, pre-activations)."""
         xt = self._xt_train if X is None else columns_with_ones(X)
         ws = self._eval_workspace(xt.shape[1])
         with np.errstate(all="ignore"):
             y = forward(self.net, ws, xt)
-        return [h.T.copy() for h in ws.h] + [y.T.copy()]
+        outputs = [h.T.copy() for h in ws.h] + [y.T.copy()]
+        if with_preactivations:
+            return outputs, [z.T.copy() for z in ws.z]
+        return outputs
+
+    def batch_outputs(self) -> list[Array]:
+        """The last training batch's hidden activations after dropout, (batch, units)."""
+        ws = getattr(self, "_ws_last", None)
+        if ws is None:
+            return [np.empty((0, w)) for w in self.net.sizes[1:-1]]
+        return [ws.a_aug[layer + 1][:-1].T.copy() for layer in range(self.net.n_layers - 1)]
 
     @property
     def dropout_masks(self) -> list[Array | None]:
