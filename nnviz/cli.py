@@ -2,6 +2,8 @@
 
     nnviz                          open the app on the default experiment
     nnviz SCENARIO.toml            open the app on a scenario file
+    nnviz --lesson NAME            open the app on a built-in lesson
+    nnviz lessons                  list the lessons
     nnviz train SCENARIO.toml --out RUN.npz [--epochs N]
                                    train without Qt and save the run
 
@@ -18,7 +20,7 @@ from pathlib import Path
 from nnviz import __version__
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 1
-SUBCOMMANDS = ("train",)
+SUBCOMMANDS = ("train", "lessons")
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -26,10 +28,11 @@ def _app_parser() -> argparse.ArgumentParser:
         prog="nnviz",
         description="nnviz: a desktop lab for teaching neural networks.",
         epilog="Subcommands: 'nnviz train SCENARIO.toml --out RUN.npz' trains headless "
-        "(see 'nnviz train --help').",
+        "(see 'nnviz train --help'); 'nnviz lessons' lists the lessons.",
     )
     parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
     parser.add_argument("scenario", nargs="?", help="a scenario .toml file to open")
+    parser.add_argument("--lesson", metavar="NAME", help="open a lesson ('nnviz lessons' lists them)")
     return parser
 
 
@@ -49,8 +52,35 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "train":
         return _train(_train_parser().parse_args(argv[1:]))
+    if argv and argv[0] == "lessons":
+        return _list_lessons()
     args = _app_parser().parse_args(argv)
+    if args.lesson:
+        from nnviz.lessons import find_lesson
+        from nnviz.scenario import ScenarioError
+
+        try:
+            return _launch_app(str(find_lesson(args.lesson)))
+        except ScenarioError as exc:
+            return _fail(str(exc))
     return _launch_app(args.scenario)
+
+
+def _list_lessons() -> int:
+    from nnviz.lessons import list_lessons
+
+    entries = list_lessons()
+    width = max((len(e.name) for e in entries), default=0)
+    builtin = [e for e in entries if e.builtin]
+    mine = [e for e in entries if not e.builtin]
+    for entry in builtin:
+        print(f"{entry.name:<{width}}  {entry.title}")
+    if mine:
+        print("\nMy lessons:")
+        for entry in mine:
+            print(f"{entry.name:<{width}}  {entry.title}")
+    print("\nOpen one with: nnviz --lesson NAME")
+    return EXIT_OK
 
 
 def _fail(message: str) -> int:
