@@ -202,6 +202,7 @@ class Trainer:
         self.message = ""
         self.history: list[EpochStats] = []
         self._cursor = 0
+        self._perm: Array | None = None
         self._x_epoch, self._t_epoch = self._xt_train, self._tt_train
         self._workspaces: dict[int, Workspace] = {}
         self._configure_regularisation()
