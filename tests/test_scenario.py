@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from nnviz import atomicfile
 from nnviz.engine.config import (
     ACTIVATIONS,
     DATASETS,
@@ -42,7 +43,6 @@ from nnviz.scenario import (
     scenario_to_dict,
     validate,
 )
-from nnviz.scenario import files as scenario_files
 from nnviz.scenario.schema import tables
 from nnviz.scenario.suggest import suggest
 from nnviz.scenario.toml_writer import dumps_toml
@@ -780,7 +780,7 @@ def test_save_failing_midway_keeps_the_old_file(tmp_path, monkeypatch):
         handle.flush()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(scenario_files, "_write_all", write_half_then_fail)
+    monkeypatch.setattr(atomicfile, "_write_all", write_half_then_fail)
     with pytest.raises(ScenarioError, match="No space left on device"):
         save_scenario(Scenario(training=TrainingConfig(epochs=8)), path)
     assert path.read_bytes() == old_bytes
@@ -797,7 +797,7 @@ def test_save_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
         handle.write(text[:10])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scenario_files, "_write_all", interrupted)
+    monkeypatch.setattr(atomicfile, "_write_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         save_scenario(Scenario(training=TrainingConfig(epochs=8)), path)
     assert path.read_bytes() == old_bytes
@@ -812,7 +812,7 @@ def test_save_failing_at_rename_keeps_the_old_file(tmp_path, monkeypatch):
     def no_replace(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(scenario_files.os, "replace", no_replace)
+    monkeypatch.setattr(atomicfile.os, "replace", no_replace)
     with pytest.raises(ScenarioError, match="cannot write"):
         save_scenario(Scenario(training=TrainingConfig(epochs=8)), path)
     assert path.read_bytes() == old_bytes
@@ -822,9 +822,9 @@ def test_save_failing_at_rename_keeps_the_old_file(tmp_path, monkeypatch):
 def test_save_fsyncs_before_replacing(tmp_path, monkeypatch):
     calls: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(scenario_files.os, "fsync",
+    monkeypatch.setattr(atomicfile.os, "fsync",
                         lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
-    monkeypatch.setattr(scenario_files.os, "replace",
+    monkeypatch.setattr(atomicfile.os, "replace",
                         lambda a, b: (calls.append("replace"), real_replace(a, b))[1])
     save_scenario(Scenario(), tmp_path / "exp.toml")
     assert calls.index("fsync") < calls.index("replace")

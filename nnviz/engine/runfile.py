@@ -9,12 +9,12 @@ y_test``), and the training targets and a few descriptive arrays. No pickled obj
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import numpy as np
 
+from nnviz.atomicfile import atomic_write
 from nnviz.engine.snapshot import history_arrays
 from nnviz.engine.trainer import Trainer
 
@@ -42,16 +42,7 @@ def run_arrays(trainer: Trainer) -> dict[str, np.ndarray]:
 
 
 def save_run(trainer: Trainer, path: Path) -> None:
-    """Write the run atomically: a temp file in the same folder, then a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **run_arrays(trainer))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write the run atomically (see nnviz.atomicfile)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **run_arrays(trainer))
+    atomic_write(path, buffer.getvalue())

@@ -20,14 +20,13 @@ import dataclasses
 import io
 import json
 import math
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nnviz.atomicfile import atomic_write
 from nnviz.engine.config import Scenario
 from nnviz.engine.stats import EpochStats, LayerStats
 from nnviz.engine.trainer import DIVERGED, READY, STOPPED_EARLY, EngineError, Trainer
@@ -62,22 +61,11 @@ def session_bytes(trainer: Trainer, extra: dict[str, Any] | None = None) -> byte
 
 
 def save_session(trainer: Trainer, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write the session atomically; returns the path written."""
+    """Write the session atomically (see nnviz.atomicfile); returns the path written."""
     path = Path(path)
-    data = session_bytes(trainer, extra)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        atomic_write(path, session_bytes(trainer, extra))
     except OSError as exc:
-        raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         raise SessionError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 

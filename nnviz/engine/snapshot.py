@@ -48,6 +48,8 @@ class Snapshot:
     activations: tuple[str, ...]  # per hidden layer
     leaky_slope: float
     elu_alpha: float
+    l1: float
+    l2: float
     output: str
     loss: str
     task: str
@@ -131,6 +133,8 @@ def take_snapshot(
         activations=tuple(a.name for a in net.activations),
         leaky_slope=trainer.scenario.model.leaky_slope,
         elu_alpha=trainer.scenario.model.elu_alpha,
+        l1=trainer.scenario.training.l1,
+        l2=trainer.scenario.training.l2,
         output=net.head.output,
         loss=net.head.loss,
         task=net.head.task,

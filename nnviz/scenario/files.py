@@ -7,15 +7,12 @@ file behind: a crash or a full disk mid-write must not destroy a teacher's lesso
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import secrets
-import stat
 import tomllib
 from pathlib import Path
-from typing import IO
 
+from nnviz.atomicfile import atomic_write
 from nnviz.engine.config import Scenario
 
 from .convert import scenario_from_dict, scenario_to_dict
@@ -93,52 +90,7 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace `path` by a file holding `text` (UTF-8), never leaving a partial file."""
-    folder = path.parent
-    tmp, handle = _create_temp(folder, path.name)
-    try:
-        with handle:
-            _write_all(handle, text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):  # keep a mode the user gave the old file
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _create_temp(folder: Path, name: str) -> tuple[Path, IO[str]]:
-    # Not tempfile.mkstemp: it makes 0600 files, while a scenario should get the
-    # usual permissions (0666 minus the umask), as a plain open() would give it.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)
-        except FileExistsError:
-            continue
-        return tmp, os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-
-
-def _write_all(handle: IO[str], text: str) -> None:
-    """Write in chunks (a separate step so tests can make it fail halfway)."""
-    for start in range(0, len(text), _CHUNK):
-        handle.write(text[start : start + _CHUNK])
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable where the OS allows syncing a folder (POSIX)."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    atomic_write(path, text)
 
 
 def _syntax_message(reason: str, text: str) -> str:
