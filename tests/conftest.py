@@ -7,6 +7,7 @@ temporary folder so tests never touch the user's.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -42,3 +43,23 @@ def xvfb_display():
             proc.wait(timeout=5)
             return
     pytest.skip("could not start Xvfb")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Collect only between tests, on the main thread, never inside a Qt paint.
+
+    Python's automatic collector can free a Qt wrapper while Qt is painting it (a
+    segfault); the app avoids it the same way (pyqtgraph's GarbageCollector).
+    """
+    gc.disable()
+    yield
+    try:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            app.processEvents()
+    except ImportError:
+        pass
+    gc.collect()

@@ -40,6 +40,11 @@ class Panel(QWidget):
         """Redraw from ``snapshot``. Called on the GUI thread at most ~30 times a second."""
         raise NotImplementedError
 
+    def is_settled(self) -> bool:
+        """False while the panel still waits for background work (a surface being
+        refined). Headless export waits for every panel to settle before rendering."""
+        return True
+
     def export_items(self) -> list:
         """pyqtgraph items or widgets to export as images (default: the whole panel)."""
         return [self]

@@ -26,6 +26,19 @@ LINE_COLORS = CLASS_COLORS
 TRAIN_COLOR = (0, 114, 178)
 TEST_COLOR = (213, 94, 0)
 ACCURACY_COLOR = (0, 158, 115)
+ACCURACY_TEST_COLOR = (120, 205, 175)  # the same green, lighter: test accuracy
+
+#: Loss-surface markers, on the viridis map: the current point, the start, the optimum.
+SURFACE_NOW_COLOR = (213, 94, 0)  # vermillion
+SURFACE_START_COLOR = (255, 255, 255)
+SURFACE_STAR_COLOR = (204, 121, 167)  # reddish purple
+
+#: Optimiser-race colours (Okabe–Ito, with black for the yellow that vanishes on a light
+#: map), in the order GD, momentum, Nesterov, Adagrad, RMSprop, Adam, Newton.
+RACER_COLORS: tuple[tuple[int, int, int], ...] = (
+    (230, 159, 0), (0, 114, 178), (0, 158, 115), (204, 121, 167),
+    (86, 180, 233), (213, 94, 0), (0, 0, 0),
+)
 
 
 def diverging_lut(n: int = 256) -> np.ndarray:
@@ -45,3 +58,8 @@ def value_color(value: float, scale: float = 1.0) -> tuple[int, int, int]:
     target = POSITIVE if t >= 0 else NEGATIVE
     a = abs(t)
     return tuple(int(round(NEUTRAL[i] + (target[i] - NEUTRAL[i]) * a)) for i in range(3))  # type: ignore[return-value]
+
+
+#: Dropout masks: a kept unit and a dropped one (very different lightness, colour-blind safe).
+DROPOUT_KEPT = (0, 158, 115)
+DROPOUT_DROPPED = (64, 64, 64)

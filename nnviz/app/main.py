@@ -1,0 +1,93 @@
+"""Start the desktop application: ``run_app()`` or ``run_app("lesson.toml")``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from nnviz.app.settings import APPLICATION, ORGANIZATION
+from nnviz.engine.config import Scenario
+
+#: Base font size in points: readable on a laptop, large enough for the back row.
+BASE_POINT_SIZE = 11
+
+
+def show_error(parent: QWidget | None, title: str, text: str) -> None:
+    """A readable message box (tests replace this to avoid a modal dialog)."""
+    QMessageBox.warning(parent, title, text)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (the existing one if there is one), named and with a readable font."""
+    from nnviz.app.worker import protect_none_refcount
+
+    protect_none_refcount()
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    if not hasattr(app, "_nnviz_gc"):
+        # Python's collector may run on any thread, in the middle of a paint, and free a
+        # Qt wrapper that is in use there: a segfault (seen in tests). pyqtgraph's helper
+        # turns automatic collection off and collects on the GUI thread from a timer.
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app._nnviz_gc = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("nnviz")
+    font = QFont(app.font())
+    if font.pointSizeF() < BASE_POINT_SIZE:
+        font.setPointSizeF(BASE_POINT_SIZE)
+        app.setFont(font)
+    return app  # type: ignore[return-value]
+
+
+def initial_scenario(scenario_path: str | None) -> tuple[Scenario | None, str]:
+    """The scenario to start with and, if the file could not be used, why."""
+    if not scenario_path:
+        return None, ""
+    from nnviz.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(scenario_path), ""
+    except ScenarioError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a bad file
+        return None, f"{scenario_path}: {exc}"
+
+
+def create_window(scenario_path: str | None = None, settings=None):
+    """Build the main window for ``scenario_path`` (default experiment if None or bad).
+
+    A bad file is reported in a message box and the default experiment opens instead.
+    """
+    from nnviz.app.main_window import MainWindow
+
+    scenario, problem = initial_scenario(scenario_path)
+    if problem:
+        show_error(None, "Cannot open scenario",
+                   f"{problem}\n\nThe default experiment opens instead.")
+    window = MainWindow(scenario, settings=settings)
+    if problem:
+        window.show_warning(f"Could not open the scenario: {problem}")
+    return window
+
+
+def run_app(scenario_path: str | None = None) -> int:
+    """Open the main window and run until it is closed; returns the exit code."""
+    app = make_app()
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" and os.environ.get("NNVIZ_QUIT_AFTER"):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(float(os.environ["NNVIZ_QUIT_AFTER"]) * 1000), app.quit)
+    window = create_window(scenario_path)
+    window.show()
+    code = app.exec()
+    window.shutdown()
+    return int(code)

@@ -1,0 +1,460 @@
+"""The main window: toolbar, banner, control sidebar, one dock per registered panel.
+
+The window never touches the ``Trainer``: it sends commands to the training thread
+through ``TrainingSession`` and draws the latest ``Snapshot`` it receives, at most
+``FPS`` times a second and only into visible docks. After drawing it acknowledges the
+snapshot, which lets the worker send the next one (so no backlog can build up).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import sys
+import time
+import traceback
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from nnviz.app.controls import Banner, ControlsPanel, TrainingToolbar
+from nnviz.app.panel import PANELS, Panel
+from nnviz.app.settings import LAYOUT_VERSION, app_settings
+from nnviz.app.worker import TrainingSession
+from nnviz.engine.config import Scenario
+from nnviz.engine.snapshot import Snapshot
+
+FPS = 30.0
+AREAS = {
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "top": Qt.DockWidgetArea.TopDockWidgetArea,
+    "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+SHORTCUTS = (
+    ("Space", "play / pause"),
+    ("B", "one mini-batch (while paused)"),
+    ("E", "one epoch (while paused)"),
+    ("Ctrl+R", "reset to epoch 0 (same initial weights)"),
+    ("Ctrl+O", "open a scenario file"),
+    ("F11", "full screen"),
+)
+
+
+def default_scenario() -> Scenario:
+    """The experiment shown at start: Playground's circle, two hidden layers [4, 2]."""
+    return Scenario()
+
+
+def load_views() -> str:
+    """Import the views and teaching panels so they register; returns an error text or ""."""
+    problems = []
+    for module in ("nnviz.app.views", "nnviz.app.panels"):
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # a broken view must not stop the app from starting
+            traceback.print_exc()
+            problems.append(f"{module}: {exc}")
+    return f"Some views could not be loaded: {'; '.join(problems)}" if problems else ""
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        settings: QSettings | None = None,
+        panels: dict[str, type[Panel]] | None = None,
+        worker_options: dict | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("nnviz — neural network lab")
+        self.setObjectName("nnviz-main")
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        self.settings = settings if settings is not None else app_settings()
+        self.scenario = copy.deepcopy(scenario) if scenario is not None else default_scenario()
+        self.latest: Snapshot | None = None
+        self._drawn: Snapshot | None = None
+        self._last_draw = 0.0
+        self.frames_drawn = 0
+        self.first_paint: float | None = None
+        self.created_at = time.perf_counter()
+        self._panel_errors: set[str] = set()
+        self._closing = False
+
+        # toolbar and banner
+        self.toolbar = TrainingToolbar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.banner = Banner(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner)
+        self.banner.hide()
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self._expire_banner)
+
+        # controls
+        self.controls = ControlsPanel()
+        self.controls.load(self.scenario)
+        self.controls_dock = QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("dock-controls")
+        self.controls_dock.setWidget(self.controls)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+
+        # panels
+        if panels is None:
+            problem = load_views()
+            panels = dict(PANELS)
+            if problem:
+                QTimer.singleShot(0, lambda: self.show_warning(problem))
+        self.panels: dict[str, Panel] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        for pid, cls in panels.items():
+            try:
+                panel = cls()
+            except Exception as exc:  # noqa: BLE001 - one broken view must not stop the app
+                traceback.print_exc()
+                QTimer.singleShot(0, lambda e=exc, p=pid: self.show_warning(
+                    f"The {p} view could not be created: {e}"))
+                continue
+            dock = QDockWidget(cls.title or pid, self)
+            dock.setObjectName(f"dock-{pid}")
+            dock.setWidget(panel)
+            self.addDockWidget(AREAS.get(cls.default_area, AREAS["right"]), dock)
+            if not cls.default_visible:
+                dock.hide()
+            dock.visibilityChanged.connect(lambda vis, p=pid: self._dock_shown(p, vis))
+            self.panels[pid] = panel
+            self.docks[pid] = dock
+        if not self.panels:
+            placeholder = QLabel("No views are installed.")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.setCentralWidget(placeholder)
+        self.resizeDocks([self.controls_dock], [420], Qt.Orientation.Horizontal)
+        if "loss" in self.docks:  # the decision boundary deserves the height, not the curves
+            self.resizeDocks([self.docks["loss"]], [200], Qt.Orientation.Vertical)
+
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+
+        # the training thread
+        self.session = TrainingSession(self.scenario, self, **(worker_options or {}))
+        self.session.snapshotReady.connect(self._on_snapshot)
+        self.session.statusChanged.connect(self._on_status)
+        self.session.error.connect(self._on_error)
+        self.session.configRejected.connect(self._on_rejected)
+        self.toolbar.playToggled.connect(self._on_play)
+        self.toolbar.stepBatch.connect(self.session.step_batch)
+        self.toolbar.stepEpoch.connect(self.session.step_epoch)
+        self.toolbar.resetRequested.connect(self.reset)
+        self.toolbar.speedChanged.connect(self.session.set_speed)
+        self.controls.liveChanged.connect(self._on_live)
+        self.controls.rebuildRequested.connect(self._on_rebuild)
+        self.controls.message.connect(self.show_warning)
+        self._wire_panels()
+
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw)
+
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.resize(1280, 800)
+        self._restore_layout()
+        self._update_trajectory_need()
+        self.session.start()
+
+    # ----------------------------------------------------------------- building ------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        act = file_menu.addAction("Open scenario…")
+        act.setShortcut(QKeySequence.StandardKey.Open)
+        act.triggered.connect(self._ask_open_scenario)
+        act = file_menu.addAction("Save scenario as…")
+        act.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        act.triggered.connect(self._ask_save_scenario)
+        act = file_menu.addAction("Import CSV data…")
+        act.triggered.connect(lambda: self.controls.data.import_csv())
+        file_menu.addSeparator()
+        act = file_menu.addAction("Quit")
+        act.setShortcut(QKeySequence.StandardKey.Quit)
+        act.triggered.connect(self.close)
+
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.controls_dock.toggleViewAction())
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        full = QAction("Full screen", self)
+        full.setShortcut(QKeySequence("F11"))
+        full.setCheckable(True)
+        full.toggled.connect(lambda on: self.showFullScreen() if on else self.showNormal())
+        self.view_menu.addAction(full)
+        self.reset_layout_action = self.view_menu.addAction("Reset layout")
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+
+        help_menu = bar.addMenu("&Help")
+        act = help_menu.addAction("Keyboard shortcuts")
+        act.setShortcut(QKeySequence("F1"))
+        act.triggered.connect(self._show_shortcuts)
+
+    def _wire_panels(self) -> None:
+        for pid, panel in self.panels.items():
+            panel.command.connect(lambda name, value, p=pid: self._on_panel_command(p, name, value))
+        net, out = self.panels.get("network"), self.panels.get("output")
+        surface, dropout = self.panels.get("surface"), self.panels.get("dropout")
+        if net is not None and surface is not None and hasattr(net, "linkSelected"):
+            net.linkSelected.connect(surface.select_parameter)
+        if (net is not None and dropout is not None and hasattr(dropout, "highlightExample")
+                and hasattr(net, "set_highlight_example")):
+            dropout.highlightExample.connect(net.set_highlight_example)
+        if net is not None and hasattr(net, "paramEdited"):
+            net.paramEdited.connect(self.session.set_param)
+        if net is not None and out is not None:
+            if hasattr(net, "neuronHovered") and hasattr(out, "show_neuron"):
+                net.neuronHovered.connect(out.show_neuron)
+            if hasattr(net, "hoverCleared") and hasattr(out, "clear_neuron"):
+                net.hoverCleared.connect(out.clear_neuron)
+        if out is not None and hasattr(out, "pointAdded"):
+            out.pointAdded.connect(self.session.add_point)
+
+    # ------------------------------------------------------------------ layout -------
+    def _restore_layout(self) -> None:
+        try:
+            geometry = self.settings.value("window/geometry")
+            state = self.settings.value("window/state")
+            if isinstance(geometry, QByteArray | bytes):
+                self.restoreGeometry(QByteArray(geometry))
+            if isinstance(state, QByteArray | bytes):
+                self.restoreState(QByteArray(state), LAYOUT_VERSION)
+        except Exception:  # noqa: BLE001 - a corrupt settings file must not stop the app
+            traceback.print_exc()
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        """Every dock back to its default place and visibility."""
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.controls_dock.show()
+        for pid, dock in self.docks.items():
+            dock.setFloating(False)
+            dock.setVisible(type(self.panels[pid]).default_visible)
+
+    # ------------------------------------------------------------------ commands -----
+    def _on_play(self, on: bool) -> None:
+        if on:
+            self.session.play()
+        else:
+            self.session.pause()
+
+    def play(self) -> None:
+        self.toolbar.set_playing(True)
+        self.session.play()
+
+    def pause(self) -> None:
+        self.toolbar.set_playing(False)
+        self.session.pause()
+
+    def reset(self) -> None:
+        self.toolbar.set_playing(False)
+        self.session.reset()
+
+    def _on_live(self, key: str, value: object) -> None:
+        try:
+            self.session.set_live(key, value)
+        except (ValueError, TypeError) as exc:
+            self.show_warning(str(exc))
+
+    def _on_rebuild(self) -> None:
+        self.session.rebuild(self.scenario)
+
+    def apply_scenario(self, scenario: Scenario) -> None:
+        """Show and train ``scenario`` (a new network)."""
+        self.scenario = copy.deepcopy(scenario)
+        self.controls.load(self.scenario)
+        self.session.rebuild(self.scenario)
+
+    def open_scenario(self, path: str) -> bool:
+        from nnviz.scenario import ScenarioError, load_scenario
+
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            self._dialog("Cannot open scenario", str(exc))
+            return False
+        self.apply_scenario(scenario)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def _ask_open_scenario(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open scenario", "",
+                                              "Scenarios (*.toml);;All files (*)")
+        if path:
+            self.open_scenario(path)
+
+    def _ask_save_scenario(self) -> None:
+        from nnviz.scenario import ScenarioError, save_scenario
+
+        path, _ = QFileDialog.getSaveFileName(self, "Save scenario", "experiment.toml",
+                                              "Scenarios (*.toml)")
+        if not path:
+            return
+        try:
+            save_scenario(self.scenario, path)
+        except (ScenarioError, OSError) as exc:
+            self._dialog("Cannot save scenario", str(exc))
+            return
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _dialog(self, title: str, text: str) -> None:
+        self.show_warning(text)
+        QMessageBox.warning(self, title, text)
+
+    def _show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    # ------------------------------------------------------------------ from worker --
+    def _on_status(self, status: str) -> None:
+        self.toolbar.set_status(status)
+
+    def _on_error(self, message: str) -> None:
+        self.show_warning(message)
+
+    def _on_rejected(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.controls.load(scenario)
+
+    def show_warning(self, text: str, kind: str = "warning", seconds: float = 12.0) -> None:
+        if self.banner.kind == "error" and kind != "error":
+            self.statusBar().showMessage(text, int(seconds * 1000))
+            return
+        self.banner.show_message(text, kind)
+        self.statusBar().showMessage(text, int(seconds * 1000))
+        if seconds and kind == "warning":
+            self._banner_timer.start(int(seconds * 1000))
+
+    def _expire_banner(self) -> None:
+        if self.banner.kind == "warning":
+            self.banner.clear()
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.latest = snap
+        if self._closing:
+            return
+        if not self._draw_timer.isActive():
+            wait = self._last_draw + 1.0 / FPS - time.perf_counter()
+            self._draw_timer.start(max(0, int(wait * 1000)))
+
+    def _draw(self) -> None:
+        """Show the latest snapshot in the toolbar and every visible view, then ack."""
+        snap = self.latest
+        if snap is None or snap is self._drawn or self._closing:
+            return
+        self.session.gui_busy.set()
+        self._last_draw = time.perf_counter()
+        self._drawn = snap
+        try:
+            self.toolbar.show_snapshot(snap)
+            self._show_training_state(snap)
+            self.controls.set_input_dim(getattr(snap.dataset, "input_dim", 2))
+            for pid, panel in self.panels.items():
+                if panel.isVisible():
+                    self._feed(pid, panel, snap)
+            self.frames_drawn += 1
+        finally:
+            QTimer.singleShot(0, self._drawn_done)
+
+    def _drawn_done(self) -> None:
+        self.session.gui_busy.clear()
+        if self.first_paint is None and self.isVisible():
+            self.first_paint = time.perf_counter()
+        self.session.ack()
+
+    def _feed(self, pid: str, panel: Panel, snap: Snapshot) -> None:
+        try:
+            panel.set_snapshot(snap)
+        except Exception as exc:  # noqa: BLE001 - a view bug must not stop training
+            if pid not in self._panel_errors:
+                self._panel_errors.add(pid)
+                traceback.print_exc()
+                self.statusBar().showMessage(f"The {pid} view failed to draw: {exc}", 10000)
+
+    def _show_training_state(self, snap: Snapshot) -> None:
+        if snap.status == "diverged":
+            self.banner.show_message(snap.message or "Training diverged: try a smaller "
+                                     "learning rate.", "error")
+        elif snap.status == "stopped_early":
+            self.banner.show_message(snap.message, "info")
+        elif self.banner.kind in ("error", "info"):
+            self.banner.clear()
+
+    def _dock_shown(self, pid: str, visible: bool) -> None:
+        self._update_trajectory_need()
+        if visible and self.latest is not None and not self._closing:
+            panel = self.panels[pid]
+            if panel.isVisible():
+                self._feed(pid, panel, self.latest)
+
+    def _update_trajectory_need(self) -> None:
+        """Ask the worker for the trajectory and layer extras only while a visible panel needs them."""
+        shown = [p for pid, p in self.panels.items() if not self.docks[pid].isHidden()]
+        self.session.set_with_trajectory(any(getattr(p, "needs_trajectory", False) for p in shown))
+        self.session.set_with_layers(any(getattr(p, "needs_layers", False) for p in shown))
+
+    def _on_panel_command(self, pid: str, name: str, value: object) -> None:
+        """A panel asks for a change of the training state; forward it to the worker."""
+        try:
+            if name == "set_live":
+                key, setting = value  # type: ignore[misc]
+                self.session.set_live(key, setting)
+                self.controls.show_live_value(key, setting)
+            elif name == "set_param":
+                index, number = value  # type: ignore[misc]
+                self.session.set_param(index, number)
+            elif name in ("restart_from", "set_params"):
+                self.session.restart_from(value)
+            elif name in ("play", "pause", "reset"):
+                getattr(self, name)()
+            else:
+                raise ValueError(f"unknown command {name!r}")
+        except (ValueError, TypeError) as exc:
+            self.show_warning(f"The {pid} panel asked for something impossible: {exc}")
+
+    # ------------------------------------------------------------------ closing ------
+    def shutdown(self) -> None:
+        """Stop training and the thread (idempotent); never hangs."""
+        if self._closing:
+            return
+        self._closing = True
+        self._draw_timer.stop()
+        self._banner_timer.stop()
+        for panel in self.panels.values():
+            if hasattr(panel, "shutdown"):
+                try:
+                    panel.shutdown()
+                except Exception:  # noqa: BLE001 - closing must always finish
+                    traceback.print_exc()
+        if not self.session.shutdown():
+            print("nnviz: the training thread did not stop in time", file=sys.stderr)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        try:
+            self.save_layout()
+        except Exception:  # noqa: BLE001
+            traceback.print_exc()
+        self.shutdown()
+        super().closeEvent(event)
