@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from nnviz.app.settings import APPLICATION, ORGANIZATION
@@ -38,6 +39,14 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         app._nnviz_gc = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
+    from PySide6.QtGui import QIcon
+
+    from nnviz.paths import resources_dir
+
+    icon = resources_dir() / "icons" / "nnviz.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    QGuiApplication.setDesktopFileName("nnviz")
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("nnviz")
@@ -76,7 +85,30 @@ def create_window(scenario_path: str | None = None, settings=None):
     window = MainWindow(scenario, settings=settings)
     if problem:
         window.show_warning(f"Could not open the scenario: {problem}")
+    if scenario is not None and scenario.lesson.title:
+        window.lecture.lesson_path = Path(scenario_path) if scenario_path else None
+        window.lecture.apply_lesson_view(scenario)
+    elif scenario_path is None and not problem:
+        window.lecture.restore_autosave()  # switchable: File ▸ Autosave on quit
     return window
+
+
+def _screenshot_when_drawn(app, window) -> None:
+    """With NNVIZ_SCREENSHOT=path, save a PNG of the window once it has drawn a frame
+    (used by the packaging test to check an installed copy really draws)."""
+    path = os.environ.get("NNVIZ_SCREENSHOT")
+    if not path:
+        return
+    from PySide6.QtCore import QTimer
+
+    def attempt(tries: list[int] = [0]) -> None:  # noqa: B006 - a counter shared by the calls
+        tries[0] += 1
+        if window.frames_drawn > 0 or tries[0] > 100:
+            window.grab().save(path)
+        else:
+            QTimer.singleShot(100, attempt)
+
+    QTimer.singleShot(200, attempt)
 
 
 def run_app(scenario_path: str | None = None) -> int:
@@ -88,6 +120,7 @@ def run_app(scenario_path: str | None = None) -> int:
         QTimer.singleShot(int(float(os.environ["NNVIZ_QUIT_AFTER"]) * 1000), app.quit)
     window = create_window(scenario_path)
     window.show()
+    _screenshot_when_drawn(app, window)
     code = app.exec()
     window.shutdown()
     return int(code)

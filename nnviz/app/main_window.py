@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QToolBar,
     QWidget,
 )
 
@@ -167,6 +168,17 @@ class MainWindow(QMainWindow):
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw)
 
+        from nnviz.app.lecture import LectureTools
+
+        self.lecture = LectureTools(self)
+        caption_bar = QToolBar("Lesson", self)
+        caption_bar.setObjectName("lesson-caption")
+        caption_bar.setMovable(False)
+        caption_bar.addWidget(self.lecture.caption)
+        caption_bar.hide()
+        self.lecture.caption_bar = caption_bar
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, caption_bar)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(1280, 800)
         self._restore_layout()
@@ -454,6 +466,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         try:
             self.save_layout()
+            if not self._closing:
+                self.lecture.autosave()
         except Exception:  # noqa: BLE001
             traceback.print_exc()
         self.shutdown()

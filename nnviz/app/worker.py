@@ -376,6 +376,18 @@ class TrainingWorker(QObject):
         self._changed(force=True)
 
     @Slot(object)
+    def replace_trainer(self, trainer: object) -> None:
+        """Continue with another trainer (a loaded session); it is this thread's from now on."""
+        self.playing = False
+        if self._timer is not None:
+            self._timer.stop()
+        self.trainer = trainer  # type: ignore[assignment]
+        self._history_cache = None
+        self._epoch_cost = 0.0
+        self._update_status(force=True)
+        self._changed(force=True)
+
+    @Slot(object)
     def restart_from(self, theta: object) -> None:
         """Reset to epoch 0 starting from ``theta`` (a dragged start point); keeps playing."""
         if self.trainer is None:
@@ -571,6 +583,7 @@ class TrainingSession(QObject):
     _set_traj = Signal(bool)
     _set_layers = Signal(bool)
     _restart_from = Signal(object)
+    _replace_trainer = Signal(object)
     _ack = Signal()
     _call = Signal(object)
     _shutdown = Signal()
@@ -595,6 +608,7 @@ class TrainingSession(QObject):
             (self._add_point, w.add_point), (self._set_speed, w.set_speed),
             (self._set_traj, w.set_with_trajectory), (self._ack, w.ack),
             (self._set_layers, w.set_with_layers), (self._restart_from, w.restart_from),
+            (self._replace_trainer, w.replace_trainer),
             (self._call, w.run_call), (self._shutdown, w.shutdown),
         ):
             sig.connect(slot, Qt.ConnectionType.QueuedConnection)
@@ -664,6 +678,10 @@ class TrainingSession(QObject):
 
     def restart_from(self, theta) -> None:
         self._restart_from.emit(np.array(theta, dtype=float))
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        """Hand a trainer built here (a loaded session) to the worker; do not touch it again."""
+        self._replace_trainer.emit(trainer)
 
     def ack(self) -> None:
         self._ack.emit()
