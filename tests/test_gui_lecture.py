@@ -1,0 +1,130 @@
+"""Lecture-hall features in the window: lessons, classroom hiding, export, sessions,
+presentation mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from nnviz.app.main import make_app
+from nnviz.app.main_window import MainWindow
+from nnviz.lessons import find_lesson
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    make_app()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitUntil(lambda: win.latest is not None, timeout=10000)
+    yield win
+    win.shutdown()
+
+
+def trainer_state(win, fn):
+    return win.session.call(fn)
+
+
+def test_opening_a_lesson_applies_its_scenario_panels_and_caption(window, qtbot):
+    assert window.lecture.open_lesson(find_lesson("vanishing-gradients"))
+    qtbot.waitUntil(lambda: trainer_state(window, lambda t: t.net.n_layers) == 11, timeout=10000)
+    assert window.docks["gradients"].isVisible()
+    assert not window.docks["race"].isVisible()
+    assert "Vanishing gradients" in window.lecture.caption.text()
+    assert window.lecture.caption_bar.isVisible()
+
+
+def test_classroom_hiding_hides_named_controls_and_is_saved_with_the_lesson(window):
+    names = window.lecture.control_names()
+    assert "dropout" in names and "data" in names
+    window.lecture.set_hidden_controls(["data", "dropout"])
+    data_group = window.controls.data
+    assert not data_group.isVisibleTo(window)
+    assert window.scenario.lesson.hidden_controls == ["data", "dropout"]
+    window.lecture.set_hidden_controls([])
+    assert data_group.isVisibleTo(window)
+
+
+def test_export_all_writes_png_svg_and_the_scenario(window, tmp_path, qtbot):
+    window.play()
+    qtbot.waitUntil(lambda: window.frames_drawn > 3, timeout=10000)
+    window.pause()
+    written = window.lecture.export_all(str(tmp_path))
+    names = {p.name for p in written}
+    assert {"output.png", "output.svg", "network.png", "loss.png", "scenario.toml"} <= names
+    assert QImage(str(tmp_path / "output.png")).width() == 1920
+
+
+def test_session_round_trip_through_the_window_continues_bit_for_bit(window, tmp_path, qtbot):
+    window.session.step_epoch()
+    window.session.step_epoch()
+    window.session.step_batch()
+    qtbot.waitUntil(lambda: trainer_state(window, lambda t: t.step) == 51, timeout=10000)
+    path = tmp_path / "run.nnviz"
+    assert window.lecture.save_session(path)
+    expected = trainer_state(window, lambda t: (t.run_epoch(), t.net.theta.copy())[1])
+    assert window.lecture.open_session(path)
+    qtbot.waitUntil(lambda: trainer_state(window, lambda t: t.step) == 51, timeout=10000)
+    resumed = trainer_state(window, lambda t: (t.run_epoch(), t.net.theta.copy())[1])
+    assert np.array_equal(expected, resumed)
+    assert str(path) in window.lecture.recent_files()
+
+
+def test_a_corrupt_session_is_refused_and_changes_nothing(window, tmp_path):
+    bad = tmp_path / "bad.nnviz"
+    bad.write_bytes(b"not a session")
+    before = trainer_state(window, lambda t: t.net.theta.copy())
+    assert not window.lecture.open_session(bad)
+    assert np.array_equal(before, trainer_state(window, lambda t: t.net.theta.copy()))
+    assert "Could not open the session" in window.statusBar().currentMessage()
+
+
+def test_presentation_mode_makes_fonts_projector_sized_and_back(window):
+    app = QApplication.instance()
+    normal = app.font().pointSizeF()
+    window.lecture.set_presentation(True)
+    assert app.font().pointSizeF() >= 20
+    assert window.panels["loss"].font().pointSizeF() >= 20
+    window.lecture.set_presentation(False)
+    assert app.font().pointSizeF() == pytest.approx(normal)
+
+
+def test_text_scaling_is_bounded(window):
+    app = QApplication.instance()
+    before = app.font().pointSizeF()
+    window.lecture.scale_fonts(1.15)
+    assert app.font().pointSizeF() > before
+    for _ in range(40):
+        window.lecture.scale_fonts(1.15)
+    assert app.font().pointSizeF() <= 40
+    for _ in range(40):
+        window.lecture.scale_fonts(1 / 1.15)
+    assert app.font().pointSizeF() >= 8
+    window.lecture.set_presentation(False)
+
+
+def test_autosave_on_close_and_restore(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("NNVIZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NNVIZ_NO_RESTORE", raising=False)
+    make_app()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.session.step_epoch()
+    qtbot.waitUntil(lambda: first.session.call(lambda t: t.epoch) == 1, timeout=10000)
+    first.close()
+    from nnviz.app.lecture import autosave_path
+
+    assert autosave_path().exists()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    assert second.lecture.restore_autosave()
+    qtbot.waitUntil(lambda: second.session.call(lambda t: t.epoch) == 1, timeout=10000)
+    second.shutdown()
