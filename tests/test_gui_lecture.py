@@ -128,3 +128,26 @@ def test_autosave_on_close_and_restore(qtbot, tmp_path, monkeypatch):
     assert second.lecture.restore_autosave()
     qtbot.waitUntil(lambda: second.session.call(lambda t: t.epoch) == 1, timeout=10000)
     second.shutdown()
+
+
+def test_site_configuration_opens_a_lesson_hides_controls_and_locks_autosave(qtbot, tmp_path, monkeypatch):
+    site = tmp_path / "site.toml"
+    site.write_text(
+        'default_lesson = "xor"\nhidden_controls = ["dropout"]\nautosave = false\n'
+        'recent_files = false\nlocked = ["autosave"]\n'
+    )
+    monkeypatch.setenv("NNVIZ_SITE_CONFIG", str(site))
+    from nnviz.app import main as app_main
+
+    make_app()
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    win = app_main.create_window(None, settings=settings)
+    qtbot.addWidget(win)
+    try:
+        assert win.lecture.lesson_path is not None and win.lecture.lesson_path.stem == "03-xor"
+        assert win.scenario.lesson.hidden_controls == ["dropout"]
+        assert not win.lecture.autosave_action.isChecked()
+        assert not win.lecture.autosave_action.isEnabled()
+        assert not win.lecture.recent_menu.menuAction().isVisible()
+    finally:
+        win.shutdown()

@@ -114,6 +114,37 @@ class LectureTools(QObject):
         act = view.addAction("Hide controls for students…")
         act.triggered.connect(self.ask_hidden_controls)
 
+    def apply_site_config(self, opened_something: bool) -> None:
+        """The lecture hall's site file: default lesson, presentation mode, hidden
+        controls, no autosave or recent files. Per-user choices win unless it locks them."""
+        from nnviz.siteconfig import effective_settings, load_site_config
+
+        w = self.window
+        site = load_site_config()
+        for warning in site.warnings:
+            w.show_warning(f"Site configuration: {warning}")
+        user = {}
+        stored = w.settings.value("session/autosave")
+        if stored is not None:
+            user["autosave"] = stored in (True, "true", "1", 1)
+        settings = effective_settings(site, user)
+        self.autosave_action.setChecked(bool(settings["autosave"]))
+        self.autosave_action.setEnabled(not site.is_locked("autosave"))
+        self.recent_enabled = bool(settings["recent_files"])
+        self.recent_menu.menuAction().setVisible(self.recent_enabled)
+        if settings["default_lesson"] and not opened_something:
+            from nnviz.lessons import find_lesson
+            from nnviz.scenario import ScenarioError
+
+            try:
+                self.open_lesson(find_lesson(settings["default_lesson"]))
+            except ScenarioError as exc:
+                w.show_warning(f"Site configuration: {exc}")
+        if settings["hidden_controls"]:
+            self.set_hidden_controls(settings["hidden_controls"])
+        if settings["presentation_mode"]:
+            self.presentation_action.setChecked(True)
+
     def _setting(self, key: str, default):
         value = self.window.settings.value(key, default)
         if isinstance(default, bool):
@@ -362,7 +393,7 @@ class LectureTools(QObject):
         return False
 
     def remember_recent(self, path: Path) -> None:
-        if path == autosave_path():
+        if path == autosave_path() or not getattr(self, "recent_enabled", True):
             return
         settings = self.window.settings
         recent = [str(path)] + [p for p in self.recent_files() if p != str(path)]

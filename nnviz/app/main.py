@@ -88,7 +88,9 @@ def create_window(scenario_path: str | None = None, settings=None):
     if scenario is not None and scenario.lesson.title:
         window.lecture.lesson_path = Path(scenario_path) if scenario_path else None
         window.lecture.apply_lesson_view(scenario)
-    elif scenario_path is None and not problem:
+    fresh_start = scenario_path is None and not problem
+    window.lecture.apply_site_config(opened_something=not fresh_start)
+    if fresh_start and window.lecture.lesson_path is None:
         window.lecture.restore_autosave()  # switchable: File ▸ Autosave on quit
     return window
 
