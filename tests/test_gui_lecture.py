@@ -151,3 +151,16 @@ def test_site_configuration_opens_a_lesson_hides_controls_and_locks_autosave(qtb
         assert not win.lecture.recent_menu.menuAction().isVisible()
     finally:
         win.shutdown()
+
+
+def test_recording_a_panel_while_training_writes_an_animated_gif(window, tmp_path, qtbot):
+    from PIL import Image
+
+    assert window.lecture.start_recording("loss")
+    window.play()
+    qtbot.waitUntil(lambda: len(window.lecture.recorder.frames) >= 4, timeout=15000)
+    window.pause()
+    path = window.lecture.stop_recording(str(tmp_path / "training.gif"))
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames >= 4 and gif.width == 960
+    assert window.lecture.recorder is None

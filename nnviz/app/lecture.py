@@ -49,6 +49,7 @@ class LectureTools(QObject):
         self.window = window
         self.lesson_path: Path | None = None
         self.presenting = False
+        self.recorder = None
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
@@ -73,6 +74,12 @@ class LectureTools(QObject):
             sub.addAction("PNG, transparent…", lambda p=pid: self.export_panel(p, "png-transparent"))
             sub.addAction("SVG…", lambda p=pid: self.export_panel(p, "svg"))
             sub.addAction("Copy to clipboard", lambda p=pid: self.export_panel(p, "clipboard"))
+        export.addSeparator()
+        record = export.addMenu("Record animation (GIF)")
+        for pid, panel in w.panels.items():
+            record.addAction(panel.title or pid, lambda p=pid: self.start_recording(p))
+        self.stop_record_action = export.addAction("Stop recording and save…", self.stop_recording)
+        self.stop_record_action.setEnabled(False)
         export.addSeparator()
         act = export.addAction("Export all panels…")
         act.setShortcut(QKeySequence("Ctrl+E"))
@@ -326,6 +333,47 @@ class LectureTools(QObject):
             w.show_warning(f"Export stopped: {exc}")
         w.statusBar().showMessage(f"Exported {len(written)} files to {out}", 6000)
         return written
+
+    def start_recording(self, pid: str) -> bool:
+        """Record the panel at every drawn frame (≤ 15 fps) until stopped."""
+        from nnviz.app.export import ExportError
+        from nnviz.app.recorder import PanelRecorder
+
+        w = self.window
+        try:
+            self.recorder = PanelRecorder(w.panels[pid])
+        except ExportError as exc:
+            w.show_warning(str(exc))
+            return False
+        w.docks[pid].show()
+        self.stop_record_action.setEnabled(True)
+        w.statusBar().showMessage(f"Recording the {w.panels[pid].title} panel: press play", 8000)
+        return True
+
+    def capture_frame(self) -> None:
+        """Called by the window after each drawn frame."""
+        if self.recorder is not None:
+            self.recorder.capture()
+
+    def stop_recording(self, path: str | None = None) -> Path | None:
+        from nnviz.app.export import ExportError
+
+        w = self.window
+        recorder, self.recorder = self.recorder, None
+        self.stop_record_action.setEnabled(False)
+        if recorder is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(w, "Save animation", "training.gif", "GIF (*.gif)")
+            if not path:
+                return None
+        try:
+            out = recorder.save_gif(path)
+        except ExportError as exc:
+            w.show_warning(str(exc))
+            return None
+        w.statusBar().showMessage(f"Saved {len(recorder.frames)} frames to {out}", 6000)
+        return out
 
     # --------------------------------------------------------------- sessions --------
     def save_session(self, path: str | Path) -> bool:

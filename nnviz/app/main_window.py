@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
                 if panel.isVisible():
                     self._feed(pid, panel, snap)
             self.frames_drawn += 1
+            self.lecture.capture_frame()
         finally:
             QTimer.singleShot(0, self._drawn_done)
 

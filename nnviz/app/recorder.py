@@ -1,0 +1,73 @@
+"""Record a panel while it trains, as an animated GIF for slides that play.
+
+Qt can read GIFs but not write them, so the encoder is Pillow's (an optional extra:
+``pip install "nnviz[record]"``), which quantises colours well and keeps files small.
+Frames are rendered from the panel itself (``render_image``), so hidden docks and other
+windows never end up in the animation, and the frame size does not depend on the screen.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+
+from nnviz.app.export import ExportError, render_image
+
+#: At most this many frames are kept (at 15 fps that is 40 s of training).
+MAX_FRAMES = 600
+
+
+def recording_available() -> bool:
+    return importlib.util.find_spec("PIL") is not None
+
+
+class PanelRecorder:
+    """Collects frames of one panel at up to ``fps`` frames a second."""
+
+    def __init__(self, panel: QWidget, width: int = 960, fps: float = 15.0):
+        if not recording_available():
+            raise ExportError('recording needs Pillow: pip install "nnviz[record]" (or pillow)')
+        self.panel = panel
+        self.width = int(width)
+        self.fps = float(fps)
+        self.frames: list = []
+        self._last = 0.0
+
+    def capture(self, force: bool = False) -> bool:
+        """Add a frame if the frame interval has passed; returns True if one was added."""
+        now = time.perf_counter()
+        if not force and (now - self._last < 1.0 / self.fps or len(self.frames) >= MAX_FRAMES):
+            return False
+        self._last = now
+        self.frames.append(_to_pillow(render_image(self.panel, self.width)))
+        return True
+
+    def save_gif(self, path: str | Path) -> Path:
+        """Write the frames as a looping GIF with one shared palette (no flicker)."""
+        from PIL import Image
+
+        if not self.frames:
+            raise ExportError("nothing was recorded: start training while recording")
+        first = self.frames[0].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        rest = [f.quantize(palette=first, dither=Image.Dither.NONE) for f in self.frames[1:]]
+        path = Path(path)
+        try:
+            first.save(
+                path, save_all=True, append_images=rest, duration=round(1000 / self.fps),
+                loop=0, optimize=True, disposal=1,
+            )
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
+
+
+def _to_pillow(image: QImage):
+    from PIL import Image
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = bytes(rgb.constBits())[: rgb.sizeInBytes()]
+    return Image.frombuffer("RGB", (rgb.width(), rgb.height()), data, "raw", "RGB", rgb.bytesPerLine())
