@@ -6,6 +6,8 @@
     nnviz lessons                  list the lessons
     nnviz train SCENARIO.toml --out RUN.npz [--epochs N]
                                    train without Qt and save the run
+    nnviz export SCENARIO_OR_LESSON --out DIR [--epochs N] [--width W] [--panels ...]
+                                   render panels to image files, no window shown
 
 Every failure a user can cause (a bad file, a bad setting) ends with a one-line message
 on stderr and a non-zero exit code, never a traceback.
@@ -20,7 +22,7 @@ from pathlib import Path
 from nnviz import __version__
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 1
-SUBCOMMANDS = ("train", "lessons")
+SUBCOMMANDS = ("train", "lessons", "export")
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -48,12 +50,55 @@ def _train_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnviz export",
+        description="Train a scenario or lesson and render its panels to images for slides. "
+        "Deterministic: the same scenario and seed give the same pixels.",
+    )
+    parser.add_argument("scenario", help="a scenario .toml file or a lesson name ('nnviz lessons')")
+    parser.add_argument("--out", required=True, help="the folder to write the images to")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: the file's)")
+    parser.add_argument("--width", type=int, default=1920, help="image width in pixels (default 1920)")
+    parser.add_argument("--panels", nargs="+", help="panel ids (default: the lesson's panels)")
+    parser.add_argument("--svg", action="store_true", help="also write SVG files")
+    parser.add_argument("--transparent", action="store_true", help="transparent PNG background")
+    return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nnviz.scenario import ScenarioError
+
+    if args.epochs is not None and args.epochs < 0:
+        return _fail(f"--epochs must be ≥ 0, not {args.epochs}")
+    if not 16 <= args.width <= 16384:
+        return _fail(f"--width must be between 16 and 16384, not {args.width}")
+    try:
+        from nnviz.app.headless_export import export_panels
+    except ImportError as exc:
+        return _fail(f"exporting needs Qt, which cannot start here ({exc})")
+    from nnviz.engine import EngineError
+
+    try:
+        paths = export_panels(
+            args.scenario, args.out, epochs=args.epochs, width=args.width, panels=args.panels,
+            svg=args.svg, transparent=args.transparent,
+        )
+    except (ScenarioError, EngineError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "train":
         return _train(_train_parser().parse_args(argv[1:]))
     if argv and argv[0] == "lessons":
         return _list_lessons()
+    if argv and argv[0] == "export":
+        return _export(_export_parser().parse_args(argv[1:]))
     args = _app_parser().parse_args(argv)
     if args.lesson:
         from nnviz.lessons import find_lesson

@@ -694,3 +694,18 @@ def test_refused_settings_raise_instead_of_being_clamped():
         trainer.set_regularisation(l2=-1.0)
     with pytest.raises(EngineError, match="2 hidden layers"):
         trainer.set_dropout([0.1, 0.2, 0.3])
+
+
+def test_after_divergence_a_smaller_learning_rate_trains_on_from_healthy_weights():
+    sc = Scenario()
+    sc.data.dataset = "reg-plane"
+    sc.training.optimizer.lr = 10.0
+    trainer = Trainer(sc)
+    trainer.train(50)
+    assert trainer.status == DIVERGED
+    assert np.abs(trainer.net.theta).max() < 1e3  # not the exploding last-but-one step
+    trainer.set_lr(0.01)
+    trainer.status = READY  # what the GUI does when the rate is lowered
+    trainer.train(20)
+    assert trainer.status == READY
+    assert trainer.current_stats.loss_train < trainer.initial_stats.loss_train

@@ -465,9 +465,12 @@ class LectureTools(QObject):
     def set_presentation(self, on: bool) -> None:
         """Full screen with projector-size fonts everywhere (F11 is plain full screen)."""
         w = self.window
-        self.presenting = on
         app = QApplication.instance()
-        set_point_size(app, PRESENTATION_POINT_SIZE if on else SCREEN_POINT_SIZE)
+        if on and not self.presenting:
+            self._size_before = app.font().pointSizeF()
+        self.presenting = on
+        before = getattr(self, "_size_before", SCREEN_POINT_SIZE)
+        set_point_size(app, PRESENTATION_POINT_SIZE if on else before)
         self._refresh_fonts()
         if on:
             w.showFullScreen()

@@ -32,7 +32,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
         QApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv if argv is not None else sys.argv[:1])
-    if not hasattr(app, "_nnviz_gc"):
+    if not hasattr(app, "_nnviz_gc") and not os.environ.get("NNVIZ_NO_GC_TIMER"):
         # Python's collector may run on any thread, in the middle of a paint, and free a
         # Qt wrapper that is in use there: a segfault (seen in tests). pyqtgraph's helper
         # turns automatic collection off and collects on the GUI thread from a timer.

@@ -238,6 +238,9 @@ def _restore(scenario_text: str, state: dict[str, Any], arrays: dict[str, np.nda
 
     # Everything checked: now restore.
     net.set_theta(arrays["theta"])
+    trainer._last_good_theta = arrays["theta"].astype(np.float64).copy()
+    trainer._best_train_loss = min([math.inf] + [float(r["loss_train"]) for r in state["history"]
+                                                  if math.isfinite(float(r["loss_train"]))])
     trainer.initial_theta = arrays["initial_theta"].astype(np.float64)
     trainer.grad[...] = arrays["grad"]
     trainer.last_update[...] = arrays["last_update"]

@@ -195,6 +195,9 @@ class Trainer:
         self.grad = np.zeros(self.net.n_params)
         self.last_update = np.zeros(self.net.n_params)  # θ_old - θ_new of the last step
         self._theta_before = np.zeros(self.net.n_params)
+        self._last_good_theta = self.net.theta.copy()  # parameters at the last healthy epoch end
+        self._last_good_epoch = 0
+        self._best_train_loss = math.inf
         self._penalty_tmp = np.empty(self.net.n_params)
         self.epoch = 0
         self.step = 0
@@ -215,6 +218,8 @@ class Trainer:
         self.step_log: deque[StepStats] = deque(maxlen=STEP_LOG_CAPACITY)
         self.initial_stats = self.evaluate()
         self.current_stats = self.initial_stats  # evaluation at the current parameters
+        loss0 = self.initial_stats.loss_train
+        self._best_train_loss = loss0 if math.isfinite(loss0) else math.inf
 
     # ------------------------------------------------------------- live settings ------
     @property
@@ -308,6 +313,7 @@ class Trainer:
         if theta.shape != self.net.theta.shape or not np.all(np.isfinite(theta)):
             raise EngineError("parameters must be finite and match the network's size")
         self.net.set_theta(theta)
+        np.copyto(self._last_good_theta, theta)
         if self.status == DIVERGED:
             self.status, self.message = READY, ""
 
@@ -318,6 +324,7 @@ class Trainer:
         if not math.isfinite(value):
             raise EngineError(f"a weight must be a finite number, not {value!r}")
         self.net.theta[index] = float(value)
+        np.copyto(self._last_good_theta, self.net.theta)
         if self.status == DIVERGED:
             self.status, self.message = READY, ""
 
@@ -486,14 +493,16 @@ class Trainer:
         The optimiser's state (momentum, second moments) is poisoned by the NaN, so it
         starts afresh if the user lowers the learning rate and trains on.
         """
-        np.copyto(self.net.theta, self._theta_before)
-        if not np.all(np.isfinite(self.net.theta)):
-            self.net.set_theta(self.trajectory.points[-1])
+        # The parameters just before the failing step are finite but often already huge
+        # (1e150): training on from there would diverge again at once, whatever the
+        # learning rate. Go back to the end of the last healthy epoch instead.
+        self.net.set_theta(self._last_good_theta)
         self.last_update.fill(0.0)
         self.optimizer.reset_state()
         self.status = DIVERGED
         self.message = (
             f"Training diverged at epoch {self.epoch + 1}: the loss became infinite or NaN. "
+            f"The weights are back to those of epoch {self._last_good_epoch}. "
             "Try a smaller learning rate."
         )
 
@@ -504,12 +513,19 @@ class Trainer:
         self._append_history(stats)
         self.current_stats = stats
         if not (math.isfinite(stats.loss_train) and math.isfinite(stats.objective)):
+            self.net.set_theta(self._last_good_theta)
             self.status = DIVERGED
             self.message = (
                 f"Training diverged at epoch {self.epoch}: the loss became infinite or NaN. "
                 "Try a smaller learning rate."
             )
             return
+        # A restore point for divergence: an epoch whose loss has not blown up (a run
+        # that is diverging has finite but exploding losses for a few epochs first).
+        if stats.loss_train <= 10.0 * self._best_train_loss:
+            np.copyto(self._last_good_theta, self.net.theta)
+            self._last_good_epoch = self.epoch
+        self._best_train_loss = min(self._best_train_loss, stats.loss_train)
         es = self.scenario.training.early_stopping
         if es.enabled:
             if stats.loss_test < self._best_loss - es.min_delta:

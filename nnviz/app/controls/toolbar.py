@@ -148,15 +148,17 @@ class TrainingToolbar(QToolBar):
         return self.speed.currentData()
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        self.counter.setText(f"Epoch {snap.epoch:,}   ·   step {snap.step:,}")
+        # Short enough to stay on the toolbar at 1280 px; the loss panel has the details.
+        self.counter.setText(f"Epoch {snap.epoch:,} · step {snap.step:,}")
         s = snap.latest
-        parts = [f"Loss <b>train</b> {_num(s.loss_train)}  <b>test</b> {_num(s.loss_test)}"]
+        parts = [f"loss {_num(s.loss_train)} / {_num(s.loss_test)}"]
         if snap.task == "classification":
-            parts.append(f"Accuracy <b>train</b> {_pct(s.acc_train)}  <b>test</b> {_pct(s.acc_test)}")
+            parts.append(f"acc {_pct(s.acc_train)} / {_pct(s.acc_test)}")
         else:
-            parts.append(f"R² <b>train</b> {_num(s.r2_train)}  <b>test</b> {_num(s.r2_test)}")
-        parts.append(f"LR {snap.lr:.3g}")
-        self.metrics.setText("   ·   ".join(parts))
+            parts.append(f"R² {_num(s.r2_train)} / {_num(s.r2_test)}")
+        parts.append(f"lr {snap.lr:.3g}")
+        self.metrics.setText(" · ".join(parts))
+        self.metrics.setToolTip("train / test, at the current weights")
 
 
 class Banner(QToolBar):
