@@ -14,9 +14,16 @@ from pathlib import Path
 
 
 def resources_dir() -> Path:
-    """The folder holding ``lessons/`` and ``icons/``."""
-    import nnviz.resources
+    """The folder holding ``lessons/`` and ``icons/``.
 
+    Installed (wheel, frozen bundle): the package ``nnviz.resources``. Run from a source
+    checkout (``python -m pytest`` in the repository puts the checkout's ``nnviz`` first
+    on the path, which has no ``resources`` subpackage): the repository's ``resources/``.
+    """
+    try:
+        import nnviz.resources
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "resources"
     return Path(nnviz.resources.__file__).resolve().parent
 
 

@@ -49,7 +49,8 @@ def xvfb_display():
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_between_tests():
-    """Collect only between tests, on the main thread, never inside a Qt paint.
+    """Close this test's main windows and collect garbage between tests, on the main
+    thread and never inside a Qt paint.
 
     Python's automatic collector can free a Qt wrapper while Qt is painting it (a
     segfault); the app avoids it the same way (pyqtgraph's GarbageCollector).
@@ -57,11 +58,17 @@ def _collect_garbage_between_tests():
     gc.disable()
     yield
     try:
+        from PySide6.QtCore import QCoreApplication, QEvent
         from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        if app is not None:
-            app.processEvents()
     except ImportError:
-        pass
+        gc.collect()
+        return
+    app = QApplication.instance()
+    if app is not None:
+        for widget in QApplication.topLevelWidgets():
+            if widget.objectName() == "nnviz-main":
+                widget.close()
+                widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
     gc.collect()

@@ -21,24 +21,6 @@ from nnviz.app.main_window import MainWindow  # noqa: E402
 TIMEOUT = 10_000  # ms
 
 
-@pytest.fixture(autouse=True)
-def _collect_windows():
-    """Destroy this test's windows here, not during some later test's garbage collection."""
-    yield
-    import gc
-
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
-
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == "nnviz-main":
-            widget.close()
-            widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    gc.collect()
-
-
 # ---------------------------------------------------------------------- helpers -------
 @pytest.fixture(autouse=True)
 def _no_dialogs(monkeypatch):

@@ -60,24 +60,6 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(autouse=True)
-def _collect_windows():
-    """Destroy this test's windows here, not during some later test's garbage collection."""
-    yield
-    import gc
-
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
-
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == "nnviz-main":
-            widget.close()
-            widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    gc.collect()
-
-
 def colour_counts(png: Path, rect: list[int]) -> tuple[int, int, tuple[int, int]]:
     """(orange pixels, blue pixels, image size) inside ``rect`` of the PNG."""
     img = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB888)

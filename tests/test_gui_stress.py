@@ -26,24 +26,6 @@ HARMLESS = ("propagateSizeHints",)
 DATASET_CHOICES = [d for d in DATASETS if d != "csv"]
 
 
-@pytest.fixture(autouse=True)
-def _collect_windows():
-    """Destroy this test's windows here, not during some later test's garbage collection."""
-    yield
-    import gc
-
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
-
-    for widget in QApplication.topLevelWidgets():
-        if widget.objectName() == "nnviz-main":
-            widget.close()
-            widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    gc.collect()
-
-
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panel import Panel, register_panel
+from nnviz.app.plot_helpers import nice_ceil, set_range_cached
 from nnviz.app.views.common import INK, plot_font, style_plot
 from nnviz.engine.activations import get_activation
 from nnviz.engine.config import ACTIVATIONS
@@ -83,25 +84,6 @@ def activation_panel_flat_regions(name: str, span: float, slope: float = 0.01, a
     return out
 
 
-def activation_panel_nice_ceil(v: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10ᵏ at or above ``v`` (stable axis ranges)."""
-    if not math.isfinite(v) or v <= 0:
-        return 1.0
-    e = 10.0 ** math.floor(math.log10(v))
-    return next(m * e for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * e >= v * (1 - 1e-12))
-
-
-def activation_panel_set_range(cache: dict, plot, x: tuple | None = None, y: tuple | None = None,
-                               padding: float = 0.0) -> None:
-    """plot.setRange, skipped when the range has not changed (setRange costs ~0.3 ms)."""
-    key = id(plot)
-    old = cache.get(key, (None, None, None))
-    nx = old[0] if x is None else (float(x[0]), float(x[1]))
-    ny = old[1] if y is None else (float(y[0]), float(y[1]))
-    if (nx, ny, padding) == old:
-        return
-    cache[key] = (nx, ny, padding)
-    plot.setRange(xRange=x, yRange=y, padding=padding)
 
 
 def _fmt(v: float) -> str:
@@ -518,7 +500,7 @@ class ActivationPanel(Panel):
         self.h_caption.setText("")
         self.h_message.setText(text)
         self.h_message.setPos(0.0, 0.5)
-        activation_panel_set_range(self._ranges, self.h_plot, y=(0, 1))
+        set_range_cached(self._ranges, self.h_plot, y=(0, 1))
         self.h_message.show()
 
     def _update_histogram(self) -> None:
@@ -549,8 +531,8 @@ class ActivationPanel(Panel):
         pct = counts * (100.0 / fin.size)
         self.hist_counts, self.hist_edges = pct, edges
         self.hist.setData(edges, pct)
-        top = activation_panel_nice_ceil(max(1.0, float(pct.max()) * 1.25))
-        activation_panel_set_range(self._ranges, self.h_plot, y=(0, top))
+        top = nice_ceil(max(1.0, float(pct.max()) * 1.25))
+        set_range_cached(self._ranges, self.h_plot, y=(0, top))
         act = self._selected_activation() or "linear"
         label = ACTIVATION_PANEL_LABELS.get(act, act)
         extra = "" if act == "linear" else f"   shaded: {label} is flat (g′ < {SATURATION_SLOPE:.0%} of max)"
@@ -579,7 +561,7 @@ class ActivationPanel(Panel):
                 t.hide()
             self.sat_message.setText("no hidden layers")
             self.sat_message.setPos(0, 50)
-            activation_panel_set_range(self._ranges, self.sat_plot, x=(-1, 1))
+            set_range_cached(self._ranges, self.sat_plot, x=(-1, 1))
             self.sat_message.show()
             return
         self.sat_message.hide()
@@ -603,6 +585,6 @@ class ActivationPanel(Panel):
             else:
                 t.hide()
         if self._ranges.get(id(self.sat_plot), (None,))[0] != (0.4, n_hidden + 0.6):
-            activation_panel_set_range(self._ranges, self.sat_plot, x=(0.4, n_hidden + 0.6))
+            set_range_cached(self._ranges, self.sat_plot, x=(0.4, n_hidden + 0.6))
             ax = self.sat_plot.getAxis("bottom")
             ax.setTicks([[(float(i), str(i)) for i in range(1, n_hidden + 1)]])

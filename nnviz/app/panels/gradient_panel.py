@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.panel import Panel, register_panel
+from nnviz.app.plot_helpers import set_range_cached
 from nnviz.app.views.common import INK, MISSING, plot_font, style_plot
 from nnviz.app.views.loss_view import thin
 from nnviz.engine.snapshot import Snapshot
@@ -88,25 +89,6 @@ def gradient_panel_thin_columns(values: Array, max_columns: int = MAX_COLUMNS) -
     return means, centres
 
 
-def gradient_panel_nice_ceil(v: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10ᵏ at or above ``v`` (stable axis ranges)."""
-    if not math.isfinite(v) or v <= 0:
-        return 1.0
-    e = 10.0 ** math.floor(math.log10(v))
-    return next(m * e for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * e >= v * (1 - 1e-12))
-
-
-def gradient_panel_set_range(cache: dict, plot, x: tuple | None = None, y: tuple | None = None,
-                             padding: float = 0.0) -> None:
-    """plot.setRange, skipped when the range has not changed (setRange costs ~0.3 ms)."""
-    key = id(plot)
-    old = cache.get(key, (None, None, None))
-    nx = old[0] if x is None else (float(x[0]), float(x[1]))
-    ny = old[1] if y is None else (float(y[0]), float(y[1]))
-    if (nx, ny, padding) == old:
-        return
-    cache[key] = (nx, ny, padding)
-    plot.setRange(xRange=x, yRange=y, padding=padding)
 
 
 def _log10(values: Array) -> Array:
@@ -397,7 +379,7 @@ class GradientPanel(Panel):
             w = np.where(np.isfinite(vals), vals - lo, 0.0)
             bars.setOpts(x0=np.full(n, lo), y=rows + (off if both else 0.0), width=w,
                          height=0.38 if both else 0.6)
-        gradient_panel_set_range(self._ranges, self.bar_plot, x=(lo, hi))
+        set_range_cached(self._ranges, self.bar_plot, x=(lo, hi))
         self._headline(g, d)
 
     def _headline(self, g: Array, d: Array) -> None:
@@ -468,7 +450,7 @@ class GradientPanel(Panel):
         if e1 <= e0:
             e1 = e0 + 1.0
         self.heat_image.setRect(e0 - 0.5, -0.5, (e1 - e0) + 1.0, float(n))
-        gradient_panel_set_range(self._ranges, self.heat_plot, x=(e0 - 0.5, e1 + 0.5))
+        set_range_cached(self._ranges, self.heat_plot, x=(e0 - 0.5, e1 + 0.5))
         self.colorbar.setLevels((lo, hi))
         label = "‖∂L/∂W‖" if q == "grad_norm" else "mean |δ|"
         self.heat_plot.setTitle(f"{label} per layer over time (log colour scale)")
@@ -494,4 +476,4 @@ class GradientPanel(Panel):
             e0 = float(epochs[0])
             e1 = max(float(epochs[-1]), e0 + 1)
             x = (e0 - 0.01 * (e1 - e0), e1 + 0.01 * (e1 - e0))
-        gradient_panel_set_range(self._ranges, self.ratio_plot, x=x, y=(lo, hi))
+        set_range_cached(self._ranges, self.ratio_plot, x=x, y=(lo, hi))

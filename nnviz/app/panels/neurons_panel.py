@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
+from nnviz.app.plot_helpers import nice_ceil, set_range_cached
 from nnviz.app.views.common import (
     DIVERGING,
     INK,
@@ -152,25 +153,6 @@ def neurons_panel_fresh_glw(holder: QWidget, old: pg.GraphicsLayoutWidget | None
     return new
 
 
-def neurons_panel_nice_ceil(v: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10ᵏ at or above ``v`` (stable axis ranges)."""
-    if not math.isfinite(v) or v <= 0:
-        return 1.0
-    e = 10.0 ** math.floor(math.log10(v))
-    return next(m * e for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * e >= v * (1 - 1e-12))
-
-
-def neurons_panel_set_range(cache: dict, plot, x: tuple | None = None, y: tuple | None = None,
-                            padding: float = 0.0) -> None:
-    """plot.setRange, skipped when the range has not changed (setRange costs ~0.3 ms)."""
-    key = id(plot)
-    old = cache.get(key, (None, None, None))
-    nx = old[0] if x is None else (float(x[0]), float(x[1]))
-    ny = old[1] if y is None else (float(y[0]), float(y[1]))
-    if (nx, ny, padding) == old:
-        return
-    cache[key] = (nx, ny, padding)
-    plot.setRange(xRange=x, yRange=y, padding=padding)
 
 
 def _html_color(c: tuple[int, int, int]) -> str:
@@ -278,8 +260,8 @@ class _Distributions(QWidget):
             fin = A[np.isfinite(A)]
             lo, hi = (float(fin.min()), float(fin.max())) if fin.size else (-1.0, 1.0)
             # rounded out to 1, 2, 2.5, 5 × 10ᵏ so the axes stay put while training
-            hi = neurons_panel_nice_ceil(hi) if hi > 0 else 0.0
-            lo = -neurons_panel_nice_ceil(-lo) if lo < 0 else 0.0
+            hi = nice_ceil(hi) if hi > 0 else 0.0
+            lo = -nice_ceil(-lo) if lo < 0 else 0.0
             if hi - lo < 1e-9:
                 lo, hi = lo - 0.5, hi + 0.5
             pad = 0.03 * (hi - lo)
@@ -295,7 +277,7 @@ class _Distributions(QWidget):
         self.counts = counts
         two_lines = units > 8 and not overlaid
         headroom = 1.7 if two_lines else 1.3
-        top = neurons_panel_nice_ceil(max(1.0, float(counts.max()) * headroom)) if counts.size else 1.0
+        top = nice_ceil(max(1.0, float(counts.max()) * headroom)) if counts.size else 1.0
 
         def label(u: int) -> str:
             if not math.isfinite(mean[u]):
@@ -309,7 +291,7 @@ class _Distributions(QWidget):
                 if self.over_legend is not None and u < len(self.over_legend.items):
                     self.over_legend.items[u][1].setText(label(u))
             if self.over_plot is not None:
-                neurons_panel_set_range(self._ranges, self.over_plot, (lo, hi), (0, top))
+                set_range_cached(self._ranges, self.over_plot, (lo, hi), (0, top))
             return
         flat = neurons_panel_flat_outputs(act)
         for i, r in enumerate(self.shades):
@@ -320,7 +302,7 @@ class _Distributions(QWidget):
                 r.hide()
         for u, (p, c, t) in enumerate(self.small):
             c.setData(edges, counts[u])
-            neurons_panel_set_range(self._ranges, p, (lo, hi), (0, top))
+            set_range_cached(self._ranges, p, (lo, hi), (0, top))
             text = label(u)
             if t.toPlainText() != text:
                 t.setText(text)
@@ -688,10 +670,10 @@ class _HiddenSpace(QWidget):
             if v.size == 0:
                 return
             lo, hi = float(v.min()), float(v.max())
-            q = neurons_panel_nice_ceil(max(hi - lo, 1e-6)) / 10.0
+            q = nice_ceil(max(hi - lo, 1e-6)) / 10.0
             lo, hi = math.floor(lo / q - 0.5) * q, math.ceil(hi / q + 0.5) * q
             out.append((lo, hi))
-        neurons_panel_set_range(self._ranges, self.hid_plot, out[0], out[1])
+        set_range_cached(self._ranges, self.hid_plot, out[0], out[1])
 
 
 # ====================================================================== panel =========
