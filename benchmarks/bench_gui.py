@@ -58,10 +58,17 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(app, name: str, all_panels: bool) -> dict[str, float]:
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
     from nnviz.app.main_window import MainWindow
 
+    # A fresh settings file: a layout saved by an earlier session (more docks open)
+    # would change what is measured.
+    settings = QSettings(tempfile.mktemp(suffix=".ini"), QSettings.Format.IniFormat)
     created = time.perf_counter()
-    window = MainWindow(scenario(name))
+    window = MainWindow(scenario(name), settings=settings)
     if all_panels:
         for dock in window.docks.values():
             dock.show()
