@@ -56,6 +56,14 @@ def _collect_garbage_between_tests():
     segfault); the app avoids it the same way (pyqtgraph's GarbageCollector).
     """
     gc.disable()
+    try:
+        from PySide6.QtGui import QFont
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        font = QFont(app.font()) if app is not None else None
+    except ImportError:
+        font = None
     yield
     try:
         from PySide6.QtCore import QCoreApplication, QEvent
@@ -65,6 +73,8 @@ def _collect_garbage_between_tests():
         return
     app = QApplication.instance()
     if app is not None:
+        if font is not None:
+            app.setFont(font)  # export and presentation tests change the app-wide font
         for widget in QApplication.topLevelWidgets():
             if widget.objectName() == "nnviz-main":
                 widget.close()

@@ -48,7 +48,7 @@ class Head:
         """Dataset labels → float64 targets of shape (n, n_out)."""
         y = np.asarray(y)
         if self.task == "regression":
-            return np.ascontiguousarray(y, dtype=np.float64).reshape(len(y), -1)
+            return np.ascontiguousarray(y, dtype=np.float64).reshape(len(y), self.n_out)
         labels = y.astype(np.int64)
         if self.output == "softmax":
             t = np.zeros((len(labels), self.n_out))

@@ -26,7 +26,15 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
@@ -103,6 +111,7 @@ class OutputView(Panel):
         self.discretize_check = QCheckBox("Discretize output")
         self.discretize_check.toggled.connect(self.set_discretize)
         self.add_combo = QComboBox()
+        self.add_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.add_combo.setToolTip("What a click on the plane adds to the training data")
         bar.addWidget(self.test_check)
         bar.addWidget(self.discretize_check)
@@ -115,7 +124,7 @@ class OutputView(Panel):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
         self.layout_item = self.glw.ci
-        self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
+        self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=1)
         vb = self.plot.getViewBox()
         vb.setMouseEnabled(False, False)
         vb.setDefaultPadding(0.0)
@@ -154,15 +163,25 @@ class OutputView(Panel):
 
         self.colorbar = pg.ColorBarItem(
             values=(0.0, 1.0), colorMap=_lut_colormap(DIVERGING), interactive=False,
-            width=22, label="P(class 1)",
+            width=22,
         )
         self.colorbar.axis.setStyle(tickFont=plot_font(self.font(), 1.1))
+        self.colorbar.axis.enableAutoSIPrefix(False)
+        self.colorbar.axis.setTextPen(pg.mkPen(INK))
         self.colorbar.axis.setLabel("P(class 1)", **{
             "font-size": f"{plot_font(self.font(), 1.25).pointSizeF():.0f}pt"})
-        self.glw.addItem(self.colorbar, row=0, col=1)
+        # columns: spacer | plot | colour bar | spacer, so a square plot stays centred
+        self._spacers = [pg.GraphicsWidget(), pg.GraphicsWidget()]
+        self.glw.addItem(self._spacers[0], row=0, col=0)
+        self.glw.addItem(self.colorbar, row=0, col=2)
+        self.glw.addItem(self._spacers[1], row=0, col=3)
+        for sp in self._spacers:
+            sp.setMinimumWidth(0)
+            sp.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        vb.sigResized.connect(self._fit_square)
         label_size = f"{plot_font(self.font(), 1.2).pointSizeF():.0f}pt"
         self.legend = pg.LegendItem(colCount=4, labelTextSize=label_size, labelTextColor=INK, horSpacing=28)
-        self.glw.addItem(self.legend, row=1, col=0, colspan=2)
+        self.glw.addItem(self.legend, row=1, col=0, colspan=4)
         self._legend_samples: list = []
 
         self.plot.scene().sigMouseClicked.connect(self._on_scene_click)
@@ -241,6 +260,24 @@ class OutputView(Panel):
         scene = self.plot.getViewBox().mapViewToScene(QPointF(x, y))
         return QPointF(self.glw.mapFromScene(scene))
 
+    def _fit_square(self, *args) -> None:
+        """Keep a 2-D plane square (equal units on both axes) without wasting width."""
+        square = self._kind_key is not None and self._kind_key[2] != 1
+        for sp in self._spacers:
+            limit = 1e7 if square else 0.0
+            if sp.maximumWidth() != limit:
+                sp.setMaximumWidth(limit)
+        if not square:
+            if self.plot.maximumWidth() < 1e6:
+                self.plot.setMaximumWidth(1e7)
+            return
+        vb = self.plot.getViewBox()
+        left = self.plot.getAxis("left")
+        want = vb.height() + left.width() + 24
+        if abs(self.plot.maximumWidth() - want) > 1:
+            self.plot.setMaximumWidth(want)
+            self.plot.setPreferredWidth(want)
+
     # ------------------------------------------------------------------ configuration -----
     def _configure(self, s) -> None:
         ds = s.dataset
@@ -255,6 +292,7 @@ class OutputView(Panel):
             vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
             style_plot(self.plot, self.font(), bottom="x₁", left="x₂")
         vb.setAspectLocked(not one_d, ratio=1.0)
+        self._fit_square()
         self.image.setVisible(not one_d)
         self.fit_curve.setVisible(one_d)
         self.neuron_curve.setVisible(False)
@@ -299,8 +337,7 @@ class OutputView(Panel):
         self._legend_samples = []
 
         def sample(brush, pen):
-            return pg.PlotDataItem([], [], pen=None, symbol="o", symbolSize=POINT_SIZE + 3,
-                                   symbolBrush=brush, symbolPen=pen)
+            return pg.ScatterPlotItem(symbol="o", size=POINT_SIZE + 4, brush=brush, pen=pen)
 
         dark = pg.mkPen(color=INK, width=1.5)
         if s.task == "classification":
