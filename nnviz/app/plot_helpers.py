@@ -24,3 +24,14 @@ def set_range_cached(cache: dict, plot, x: tuple | None = None, y: tuple | None 
         return
     cache[key] = (nx, ny, padding)
     plot.setRange(xRange=x, yRange=y, padding=padding)
+
+
+def format_number(v: float, significant: int = 4) -> str:
+    """A short label for a value: "—" for nan/inf, scientific outside 1e-3…1e4."""
+    if not math.isfinite(v):
+        return "—"
+    if v == 0:
+        return "0"
+    if abs(v) < 1e-3 or abs(v) >= 1e4:
+        return f"{v:.2e}"
+    return f"{v:.{significant}g}"

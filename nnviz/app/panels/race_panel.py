@@ -50,6 +50,7 @@ from nnviz.app.controls.widgets import LinearSlider, LogSlider
 from nnviz.app.panel import Panel, register_panel
 from nnviz.app.panels.race_drawing import PathDecimator, RacerArrays, column_peaks
 from nnviz.app.panels.surface_contours import contour_segments, log_values, nice_levels
+from nnviz.app.plot_helpers import format_number
 from nnviz.app.views.common import INK, plot_font, style_plot
 from nnviz.app.worker import protect_none_refcount
 from nnviz.engine.optimizers import OptimizerError
@@ -82,14 +83,9 @@ _EXTRA: dict[str, tuple[tuple[str, str, float, float, float | None], ...]] = {
 }
 
 
+
 def _fmt(v: float) -> str:
-    if not math.isfinite(v):
-        return "—"
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-3 or abs(v) >= 1e4:
-        return f"{v:.2e}"
-    return f"{v:.4g}"
+    return format_number(v, 4)
 
 
 def _hex(c: tuple[int, int, int]) -> str:

@@ -76,6 +76,7 @@ from nnviz.app.panels.surface_service import (
     finite_rows,
     is_finite_vector,
 )
+from nnviz.app.plot_helpers import format_number
 from nnviz.app.views.common import INK, plot_font, rgb, style_plot
 from nnviz.app.worker import protect_none_refcount
 from nnviz.engine.heads import make_head
@@ -100,14 +101,9 @@ TRUE_COLOR = theme.TRAIN_COLOR
 PLANE_COLOR = theme.TEST_COLOR
 
 
+
 def _fmt(v: float) -> str:
-    if not math.isfinite(v):
-        return "—"
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-3 or abs(v) >= 1e4:
-        return f"{v:.2e}"
-    return f"{v:.3g}"
+    return format_number(v, 3)
 
 
 def _plain_axes(plot) -> None:
