@@ -50,6 +50,7 @@ class LectureTools(QObject):
         self.lesson_path: Path | None = None
         self.presenting = False
         self.recorder = None
+        self.recorded_panel: str | None = None
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
@@ -342,6 +343,7 @@ class LectureTools(QObject):
         w = self.window
         try:
             self.recorder = PanelRecorder(w.panels[pid])
+            self.recorded_panel = pid
         except ExportError as exc:
             w.show_warning(str(exc))
             return False
@@ -350,9 +352,13 @@ class LectureTools(QObject):
         w.statusBar().showMessage(f"Recording the {w.panels[pid].title} panel: press play", 8000)
         return True
 
-    def capture_frame(self) -> None:
-        """Called by the window after each drawn frame."""
-        if self.recorder is not None:
+    def capture_frame(self, redrawn: list[str]) -> None:
+        """Called by the window after each drawn frame with the views it redrew.
+
+        A frame in which the recorded view was not redrawn would repeat the last one
+        (the GIF encoder merges repeats), so only frames that redrew it are captured.
+        """
+        if self.recorder is not None and self.recorded_panel in redrawn:
             self.recorder.capture()
 
     def stop_recording(self, path: str | None = None) -> Path | None:

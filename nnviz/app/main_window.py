@@ -34,6 +34,19 @@ from nnviz.engine.config import Scenario
 from nnviz.engine.snapshot import Snapshot
 
 FPS = 30.0
+#: While training runs flat out, the views together may use this share of the GUI
+#: thread (split evenly between the visible ones); the GIL makes the rest training time.
+GUI_SHARE = 0.3
+#: At most this much estimated drawing in one frame (at least one view), so the event
+#: loop never stalls long; views that do not fit are drawn in the next frames.
+FRAME_BUDGET_S = 0.012
+DEFAULT_COST_S = 0.004
+#: A view whose redraw takes longer than this is redrawn half as often while training
+#: runs flat out, so long stalls stay rare (see benchmarks/bench_gui.py).
+LONG_FRAME_S = 0.015
+#: However expensive, a visible view is redrawn at least this often (a loss curve that
+#: jumps once a second reads as frozen from the back of the hall).
+MAX_INTERVAL_S = 0.4
 AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
     "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -87,11 +100,18 @@ class MainWindow(QMainWindow):
         self.latest: Snapshot | None = None
         self._drawn: Snapshot | None = None
         self._last_draw = 0.0
+        self._fed: dict[str, Snapshot] = {}  # the snapshot each view shows
+        self._cost: dict[str, float] = {}  # seconds a redraw of each view takes (average)
+        self._due: dict[str, float] = {}  # when each view may be redrawn next
+        self._frame: tuple[float, list[str], Snapshot | None] = (0.0, [], None)
         self.frames_drawn = 0
+        self.redraws: dict[str, int] = {}  # per view, for benchmarks/bench_gui.py
         self.first_paint: float | None = None
         self.created_at = time.perf_counter()
         self._panel_errors: set[str] = set()
         self._closing = False
+        self._sized = False
+        self._layout_restored = False
 
         # toolbar and banner
         self.toolbar = TrainingToolbar(self)
@@ -141,9 +161,14 @@ class MainWindow(QMainWindow):
             placeholder = QLabel("No views are installed.")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.setCentralWidget(placeholder)
-        self.resizeDocks([self.controls_dock], [420], Qt.Orientation.Horizontal)
-        if "loss" in self.docks:  # the decision boundary deserves the height, not the curves
-            self.resizeDocks([self.docks["loss"]], [200], Qt.Orientation.Vertical)
+        # Controls at full height on the left; network | output side by side above the
+        # loss curves, so the decision boundary stays large even at 1280 x 720.
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        if "network" in self.docks and "output" in self.docks:
+            self.splitDockWidget(self.docks["network"], self.docks["output"],
+                                 Qt.Orientation.Horizontal)
+        self._apply_default_sizes()
 
         self._build_menus()
         self.statusBar().showMessage("Ready")
@@ -241,6 +266,31 @@ class MainWindow(QMainWindow):
             out.pointAdded.connect(self.session.add_point)
 
     # ------------------------------------------------------------------ layout -------
+    def _apply_default_sizes(self) -> None:
+        """The default proportions, at the window's current size."""
+        side = self.controls.minimumWidth()
+        self.resizeDocks([self.controls_dock], [side], Qt.Orientation.Horizontal)
+        net, out = self.docks.get("network"), self.docks.get("output")
+        if net is not None and out is not None:
+            half = max(1, (self.width() - side) // 2)
+            self.resizeDocks([net, out], [half, half], Qt.Orientation.Horizontal)
+        loss = self.docks.get("loss")
+        if loss is not None:  # the decision boundary deserves the height, not the curves
+            low = max(220, self.height() // 3)
+            top = net or out
+            if top is not None:
+                self.resizeDocks([top, loss], [max(1, self.height() - low), low],
+                                 Qt.Orientation.Vertical)
+            else:
+                self.resizeDocks([loss], [low], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            if not self._layout_restored:  # sizes only make sense at the real window size
+                QTimer.singleShot(0, self._apply_default_sizes)
+
     def _restore_layout(self) -> None:
         try:
             geometry = self.settings.value("window/geometry")
@@ -248,7 +298,7 @@ class MainWindow(QMainWindow):
             if isinstance(geometry, QByteArray | bytes):
                 self.restoreGeometry(QByteArray(geometry))
             if isinstance(state, QByteArray | bytes):
-                self.restoreState(QByteArray(state), LAYOUT_VERSION)
+                self._layout_restored = self.restoreState(QByteArray(state), LAYOUT_VERSION)
         except Exception:  # noqa: BLE001 - a corrupt settings file must not stop the app
             traceback.print_exc()
 
@@ -264,6 +314,7 @@ class MainWindow(QMainWindow):
         for pid, dock in self.docks.items():
             dock.setFloating(False)
             dock.setVisible(type(self.panels[pid]).default_visible)
+        self._apply_default_sizes()
 
     # ------------------------------------------------------------------ commands -----
     def _on_play(self, on: bool) -> None:
@@ -365,37 +416,119 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.latest = snap
-        if self._closing:
+        if not self._closing:
+            self._schedule_frame()
+
+    def _schedule_frame(self, at: float | None = None) -> None:
+        """Run ``_draw`` at ``at`` (default: as soon as the frame rate allows)."""
+        now = time.perf_counter()
+        when = max(self._last_draw + 1.0 / FPS, at if at is not None else 0.0)
+        ms = max(0, int(round((when - now) * 1000)))
+        if self._draw_timer.isActive() and self._draw_timer.remainingTime() <= ms:
             return
-        if not self._draw_timer.isActive():
-            wait = self._last_draw + 1.0 / FPS - time.perf_counter()
-            self._draw_timer.start(max(0, int(wait * 1000)))
+        self._draw_timer.start(ms)
+
+    def _flat_out(self) -> bool:
+        """Is the worker training as fast as it can (so GUI time is training time)?"""
+        return self.session.status == "running" and self.toolbar.current_speed().is_max
 
     def _draw(self) -> None:
-        """Show the latest snapshot in the toolbar and every visible view, then ack."""
+        """One frame: the toolbar, the banner and the views whose turn it is, then ack.
+
+        While training runs flat out, each visible view gets a share of the GUI thread's
+        time (``GUI_SHARE`` split between them): an expensive view is redrawn less often
+        instead of slowing everything down, and the views due in one frame are capped
+        at ``FRAME_BUDGET_S`` of estimated work so the event loop never stalls for long.
+        Otherwise (paused, slow speeds) every view shows every snapshot.
+        """
         snap = self.latest
-        if snap is None or snap is self._drawn or self._closing:
+        if snap is None or self._closing:
+            return
+        if self._drawn is None:  # forced full redraw (e.g. new fonts)
+            self._fed.clear()
+        now = time.perf_counter()
+        visible = [pid for pid, panel in self.panels.items() if panel.isVisible()]
+        stale = [pid for pid in visible if self._fed.get(pid) is not snap]
+        if self._flat_out():
+            due = sorted((pid for pid in stale if self._due.get(pid, 0.0) <= now),
+                         key=lambda pid: self._due.get(pid, 0.0))
+            chosen: list[str] = []
+            total = 0.0
+            for pid in due:
+                cost = self._cost.get(pid, DEFAULT_COST_S)
+                if chosen and total + cost > FRAME_BUDGET_S:
+                    break
+                chosen.append(pid)
+                total += cost
+        else:
+            chosen = stale
+        new_snapshot = snap is not self._drawn
+        if not chosen and not new_snapshot:
+            self._schedule_next(stale)
             return
         self.session.gui_busy.set()
-        self._last_draw = time.perf_counter()
+        self._last_draw = now
+        self._frame = (now, chosen, snap)
         self._drawn = snap
         try:
-            self.toolbar.show_snapshot(snap)
-            self._show_training_state(snap)
-            self.controls.set_input_dim(getattr(snap.dataset, "input_dim", 2))
-            for pid, panel in self.panels.items():
-                if panel.isVisible():
-                    self._feed(pid, panel, snap)
+            if new_snapshot:
+                self.toolbar.show_snapshot(snap)
+                self._show_training_state(snap)
+                self.controls.set_input_dim(getattr(snap.dataset, "input_dim", 2))
+            for pid in chosen:
+                self._feed(pid, self.panels[pid], snap)
+                self._fed[pid] = snap
+                self.redraws[pid] = self.redraws.get(pid, 0) + 1
             self.frames_drawn += 1
-            self.lecture.capture_frame()
+            self.lecture.capture_frame(chosen)
         finally:
             QTimer.singleShot(0, self._drawn_done)
 
     def _drawn_done(self) -> None:
+        """The frame is painted: book its cost, let the worker go on, plan the next one."""
         self.session.gui_busy.clear()
+        start, chosen, snap = self._frame
+        now = time.perf_counter()
+        if chosen:
+            cost = now - start
+            estimates = [self._cost.get(pid, DEFAULT_COST_S) for pid in chosen]
+            total = sum(estimates) or 1.0
+            n_visible = max(1, sum(p.isVisible() for p in self.panels.values()))
+            share = GUI_SHARE / n_visible
+            # A frame that drew one view measures it; a shared frame is split by the
+            # estimates, which would feed on itself, so it moves them only a little.
+            weight = 0.4 if len(chosen) == 1 else 0.1
+            for pid, est in zip(chosen, estimates, strict=True):
+                mine = cost * est / total
+                if pid not in self._cost:
+                    self._cost[pid] = mine
+                else:
+                    self._cost[pid] = (1.0 - weight) * est + weight * mine
+                # a view that stalls the event loop for long gets half the share
+                mine_share = share / 2 if self._cost[pid] > LONG_FRAME_S else share
+                wait = min(MAX_INTERVAL_S, max(1.0 / FPS, self._cost[pid] / mine_share))
+                self._due[pid] = start + wait
+            recorder = self.lecture.recorder
+            if recorder is not None and self.lecture.recorded_panel in self._due:
+                # a recording keeps its frame rate, whatever the view costs
+                pid = self.lecture.recorded_panel
+                self._due[pid] = min(self._due[pid], start + 1.0 / recorder.fps)
         if self.first_paint is None and self.isVisible():
-            self.first_paint = time.perf_counter()
+            self.first_paint = now
         self.session.ack()
+        if not self._closing and self.latest is not None:
+            stale = [pid for pid, panel in self.panels.items()
+                     if panel.isVisible() and self._fed.get(pid) is not self.latest]
+            self._schedule_next(stale)
+
+    def _schedule_next(self, stale: list[str]) -> None:
+        """Come back when the first stale view is due (new snapshots also wake us)."""
+        if not stale:
+            return
+        if self._flat_out():
+            self._schedule_frame(min(self._due.get(pid, 0.0) for pid in stale))
+        else:
+            self._schedule_frame()
 
     def _feed(self, pid: str, panel: Panel, snap: Snapshot) -> None:
         try:
@@ -421,6 +554,7 @@ class MainWindow(QMainWindow):
             panel = self.panels[pid]
             if panel.isVisible():
                 self._feed(pid, panel, self.latest)
+                self._fed[pid] = self.latest
 
     def _update_trajectory_need(self) -> None:
         """Ask the worker for the trajectory and layer extras only while a visible panel needs them."""

@@ -22,7 +22,7 @@ Protocol
 * The GIL: both threads run Python, so a full-speed NumPy loop could starve the GUI. We
   (1) lower the interpreter's switch interval to 1 ms, (2) run chunks of a few ms and
   leave a short gap between them, and (3) let the GUI raise a "busy" flag while it draws:
-  the worker checks it between epochs and sleeps (releasing the GIL) until the GUI is done.
+  the worker checks it between epochs and blocks (without the GIL) until the GUI is done.
 """
 
 from __future__ import annotations
@@ -110,6 +110,32 @@ def protect_none_refcount() -> None:
 _NONE_PROTECTED = False
 
 
+class BusyFlag:
+    """Set by the GUI while it draws a frame; the worker waits (without the GIL) until it
+    is cleared. Two events, so the worker blocks on "idle" instead of polling "busy"
+    (polling would take the GIL from the drawing thread every time it wakes)."""
+
+    def __init__(self) -> None:
+        self._busy = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def set(self) -> None:
+        self._idle.clear()
+        self._busy.set()
+
+    def clear(self) -> None:
+        self._busy.clear()
+        self._idle.set()
+
+    def is_set(self) -> bool:
+        return self._busy.is_set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the GUI is idle (or ``timeout``); True if it is."""
+        return self._idle.wait(timeout)
+
+
 class _Call:
     """A function to run on the worker thread, with a slot for its result."""
 
@@ -137,7 +163,7 @@ class TrainingWorker(QObject):
         chunk_ms: float = 8.0,
         gap_ms: int = 1,
         grid_resolution: int = 100,
-        gui_busy: threading.Event | None = None,
+        gui_busy: BusyFlag | None = None,
     ):
         super().__init__(None)
         self._initial = copy.deepcopy(scenario)
@@ -148,7 +174,7 @@ class TrainingWorker(QObject):
         self.grid_resolution = int(grid_resolution)
         self.with_trajectory = False
         self.with_layers = False
-        self.gui_busy = gui_busy if gui_busy is not None else threading.Event()
+        self.gui_busy = gui_busy if gui_busy is not None else BusyFlag()
         self.speed = SPEEDS[-1]
         self.playing = False
         self._status = ""
@@ -433,7 +459,7 @@ class TrainingWorker(QObject):
             return
         # Let the GUI draw undisturbed: wait (without the GIL) while it is busy.
         if self.gui_busy.is_set():
-            _wait_clear(self.gui_busy, 0.05)
+            self.gui_busy.wait_idle(0.05)
         now = time.perf_counter()
         try:
             if self.speed.is_max:
@@ -551,13 +577,6 @@ class TrainingWorker(QObject):
             self.statusChanged.emit(status)
 
 
-def _wait_clear(flag: threading.Event, timeout: float) -> None:
-    """Sleep in short naps until ``flag`` is cleared (or ``timeout``), releasing the GIL."""
-    end = time.perf_counter() + timeout
-    while flag.is_set() and time.perf_counter() < end:
-        time.sleep(0.0005)
-
-
 class TrainingSession(QObject):
     """The GUI thread's handle on the worker: commands out, results in.
 
@@ -593,7 +612,7 @@ class TrainingSession(QObject):
         protect_none_refcount()
         if sys.getswitchinterval() > SWITCH_INTERVAL:
             sys.setswitchinterval(SWITCH_INTERVAL)
-        self.gui_busy = threading.Event()
+        self.gui_busy = BusyFlag()
         self.thread = QThread()
         self.thread.setObjectName("nnviz-training")
         self.worker = TrainingWorker(scenario, gui_busy=self.gui_busy, **worker_options)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnviz.app.controls.base import ControlGroup
 from nnviz.app.controls.data_controls import DataControls, FeatureControls, input_dim
@@ -53,8 +53,14 @@ class ControlsPanel(QScrollArea):
             g.rebuildRequested.connect(self._on_rebuild)
         self.data.csvError.connect(self.message)
         lay.addStretch(1)
+        # Long choices ("sigmoid + binary cross-entropy") must not widen the sidebar:
+        # combos show what fits and the full text in their list.
+        for combo in host.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.setWidget(host)
-        self.setMinimumWidth(380)
+        bar = self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(max(340, host.minimumSizeHint().width() + bar + 4))
         self.scenario = Scenario()
 
     def load(self, scenario: Scenario) -> None:

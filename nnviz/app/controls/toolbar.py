@@ -101,19 +101,23 @@ class TrainingToolbar(QToolBar):
         lay = QHBoxLayout(info)
         lay.setContentsMargins(8, 0, 8, 0)
         lay.setSpacing(18)
-        self.counter = QLabel("Epoch 0")
+        # Two short lines each, so that everything stays on the toolbar at 1280 px.
+        self.counter = QLabel("<b>Epoch 0</b><br>step 0")
         self.counter.setObjectName("counter")
-        self.counter.setMinimumWidth(220)
-        f = self.counter.font()
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        f.setBold(True)
-        self.counter.setFont(f)
+        self.counter.setTextFormat(Qt.TextFormat.RichText)
+        self.counter.setMinimumWidth(110)
+        self.counter.setToolTip("epochs (passes over the training data) and steps "
+                                "(mini-batch updates) so far")
         self.metrics = QLabel("")
         self.metrics.setObjectName("metrics")
         self.metrics.setTextFormat(Qt.TextFormat.RichText)
+        self.metrics.setToolTip("train / test, at the current weights")
         self.status = QLabel("Ready")
         self.status.setObjectName("status")
-        self.status.setMinimumWidth(110)
+        self.status.setMinimumWidth(90)
+        f = self.status.font()
+        f.setBold(True)
+        self.status.setFont(f)
         lay.addWidget(self.counter)
         lay.addWidget(self.metrics)
         lay.addStretch(1)
@@ -148,17 +152,14 @@ class TrainingToolbar(QToolBar):
         return self.speed.currentData()
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        # Short enough to stay on the toolbar at 1280 px; the loss panel has the details.
-        self.counter.setText(f"Epoch {snap.epoch:,} · step {snap.step:,}")
+        self.counter.setText(f"<b>Epoch {snap.epoch:,}</b><br>step {snap.step:,}")
         s = snap.latest
-        parts = [f"loss {_num(s.loss_train)} / {_num(s.loss_test)}"]
         if snap.task == "classification":
-            parts.append(f"acc {_pct(s.acc_train)} / {_pct(s.acc_test)}")
+            second = f"acc {_pct(s.acc_train)} / {_pct(s.acc_test)}"
         else:
-            parts.append(f"R² {_num(s.r2_train)} / {_num(s.r2_test)}")
-        parts.append(f"lr {snap.lr:.3g}")
-        self.metrics.setText(" · ".join(parts))
-        self.metrics.setToolTip("train / test, at the current weights")
+            second = f"R² {_num(s.r2_train)} / {_num(s.r2_test)}"
+        self.metrics.setText(f"loss {_num(s.loss_train)} / {_num(s.loss_test)}"
+                             f"<br>{second} · lr {snap.lr:.3g}")
 
 
 class Banner(QToolBar):

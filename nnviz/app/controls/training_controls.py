@@ -73,7 +73,7 @@ class TrainingControls(ControlGroup):
         self.p["damping"] = LogSlider(1e-8, 1.0, 1e-4, steps_per_decade=4)
         labels = {
             "momentum": "Momentum μ", "dampening": "Dampening τ", "nesterov": "",
-            "lr_decay": "LR decay η", "initial_accumulator_value": "Initial accumulator",
+            "lr_decay": "LR decay η", "initial_accumulator_value": "Accumulator s₀",
             "alpha": "Alpha α", "centered": "", "beta1": "Beta₁", "beta2": "Beta₂",
             "amsgrad": "", "eps": "Epsilon ε", "damping": "Damping",
         }
@@ -139,10 +139,10 @@ class TrainingControls(ControlGroup):
         es_row = QWidget()
         lay = QHBoxLayout(es_row)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.early = QCheckBox("on, patience")
+        self.early = QCheckBox("on")
         self.early.toggled.connect(self._on_early)
         self.patience = QSpinBox()
-        self.patience.setRange(1, 10_000)
+        self.patience.setRange(1, 9_999)
         self.patience.setSuffix(" epochs")
         self.patience.valueChanged.connect(self._on_early)
         lay.addWidget(self.early)

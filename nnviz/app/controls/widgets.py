@@ -34,6 +34,7 @@ def fmt(value: float) -> str:
 
 def field_label(text: str, rebuild: bool = False) -> QWidget:
     """A form label; rebuild controls get a "↺" and the tooltip saying so."""
+    text = text.replace("\n", "<br>")  # rich text: a newline needs <br>
     label = QLabel(f"{text} <span style='color:#b35806'>{RESET_MARK}</span>" if rebuild else text)
     label.setTextFormat(Qt.TextFormat.RichText)
     if rebuild:

@@ -149,6 +149,7 @@ class LossView(Panel):
             labelTextColor=INK, horSpacing=30,
         )
         self.glw.addItem(self.legend, row=1, col=0)
+        self._legend_shown = True
         self._legend_names: dict[str, str] = {}
         for key in ("loss_train", "loss_test", "metric_train", "metric_test"):
             self.legend.addItem(self.curves[key], key)
@@ -161,6 +162,21 @@ class LossView(Panel):
         self.setMinimumSize(320, 180)
         self._set_legend_text({"loss_train": "train loss", "loss_test": "test loss",
                                "metric_train": "train accuracy", "metric_test": "test accuracy"})
+
+    #: Below this height the legend row would squash the curves to a sliver; the
+    #: summary line above the plot names the colours instead.
+    LEGEND_MIN_HEIGHT = 330
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        show = self.height() >= self.LEGEND_MIN_HEIGHT
+        if show != self._legend_shown:
+            self._legend_shown = show
+            if show:
+                self.glw.addItem(self.legend, row=1, col=0)
+            else:
+                self.glw.removeItem(self.legend)
+            self.legend.setVisible(show)
 
     # ------------------------------------------------------------------ public API --------
     def set_snapshot(self, snapshot) -> None:

@@ -105,10 +105,12 @@ class OutputView(Panel):
         # toolbar ---------------------------------------------------------------------
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 0)
-        self.test_check = QCheckBox("Show test data")
+        self.test_check = QCheckBox("Test data")
+        self.test_check.setToolTip("Show the test points (drawn hollow)")
         self.test_check.setChecked(True)
         self.test_check.toggled.connect(self.set_show_test)
-        self.discretize_check = QCheckBox("Discretize output")
+        self.discretize_check = QCheckBox("Discretise")
+        self.discretize_check.setToolTip("Colour each point of the plane by its predicted class")
         self.discretize_check.toggled.connect(self.set_discretize)
         self.add_combo = QComboBox()
         self.add_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -318,7 +320,7 @@ class OutputView(Panel):
         if s.task == "classification":
             for k in range(s.n_classes):
                 name = ("orange" if k == 0 else "blue") if s.n_classes <= 2 else f"colour {k + 1}"
-                self.add_combo.addItem(f"class {k} ({name})", k)
+                self.add_combo.addItem(name if s.n_classes <= 2 else f"class {k}", k)
         elif one_d:
             self.add_combo.addItem("a point at (x, y)", 0)
         else:
