@@ -63,6 +63,8 @@ def _export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--panels", nargs="+", help="panel ids (default: the lesson's panels)")
     parser.add_argument("--svg", action="store_true", help="also write SVG files")
     parser.add_argument("--transparent", action="store_true", help="transparent PNG background")
+    parser.add_argument("--theme", choices=("projector", "light", "dark"), default="projector",
+                        help="projector (default: black on white, bold, for slides), light or dark")
     return parser
 
 
@@ -82,7 +84,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         paths = export_panels(
             args.scenario, args.out, epochs=args.epochs, width=args.width, panels=args.panels,
-            svg=args.svg, transparent=args.transparent,
+            svg=args.svg, transparent=args.transparent, theme_name=args.theme,
         )
     except (ScenarioError, EngineError, ValueError, OSError) as exc:
         return _fail(str(exc))

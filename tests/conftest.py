@@ -75,6 +75,12 @@ def _collect_garbage_between_tests():
     if app is not None:
         if font is not None:
             app.setFont(font)  # export and presentation tests change the app-wide font
+        from nnviz.app import theme
+
+        if theme.current().name != theme.DEFAULT_THEME:  # theme tests change the app's palette
+            from nnviz.app.theming import apply_palette
+
+            apply_palette(app, theme.set_current(theme.DEFAULT_THEME))
         for widget in QApplication.topLevelWidgets():
             if widget.objectName() == "nnviz-main":
                 widget.close()

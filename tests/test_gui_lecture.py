@@ -164,3 +164,70 @@ def test_recording_a_panel_while_training_writes_an_animated_gif(window, tmp_pat
     with Image.open(path) as gif:
         assert gif.format == "GIF" and gif.n_frames >= 4 and gif.width == 960
     assert window.lecture.recorder is None
+
+
+# ------------------------------------------------------------------ themes -------------
+def _page_colour(view) -> tuple[int, int, int]:
+    """The colour of a plot's page, read from a grab of its top-left corner."""
+    image = view.grab().toImage()
+    c = image.pixelColor(3, 3)
+    return c.red(), c.green(), c.blue()
+
+
+def test_dark_theme_restyles_plots_widgets_and_is_remembered(window, qtbot):
+    from nnviz.app import theme
+
+    loss = window.panels["loss"]
+    assert _page_colour(loss.glw) == (255, 255, 255)
+    window.lecture.themes.set_theme("dark")
+    qtbot.wait(50)
+    dark = theme.THEMES["dark"]
+    assert _page_colour(loss.glw) == dark.background
+    axis = loss.plot.getAxis("bottom")
+    assert axis.textPen().color().getRgb()[:3] == dark.ink
+    assert f"color: {theme.hex_color(dark.ink)}" in axis.labelString()
+    assert QApplication.instance().palette().window().color().getRgb()[:3] == dark.window
+    net = window.panels["network"]
+    assert net.canvas.backgroundBrush().color().getRgb()[:3] == dark.background
+    assert window.settings.value("view/theme") == "dark"
+    window.lecture.themes.set_theme("light")
+    qtbot.wait(50)
+    assert _page_colour(loss.glw) == (255, 255, 255)
+    assert axis.textPen().color().getRgb()[:3] == theme.THEMES["light"].ink
+
+
+def test_theme_cycle_visits_every_theme(window):
+    from nnviz.app import theme
+
+    seen = set()
+    for _ in theme.THEMES:
+        window.lecture.themes.cycle()
+        seen.add(theme.current().name)
+    assert seen == set(theme.THEMES)
+    window.lecture.themes.set_theme("light")
+
+
+def test_presentation_mode_uses_the_projector_theme_and_scales_axis_fonts(window, qtbot):
+    from nnviz.app import theme
+
+    window.lecture.themes.set_theme("dark")
+    axis = window.panels["loss"].plot.getAxis("left")
+    tick_before = axis.style["tickFont"].pointSizeF()
+    window.lecture.set_presentation(True)
+    assert theme.current().name == "projector"
+    tick = axis.style["tickFont"]
+    assert tick.pointSizeF() >= 20 and tick.pointSizeF() > 1.5 * tick_before and tick.bold()
+    assert axis.textPen().color().getRgb()[:3] == (0, 0, 0)
+    qtbot.waitUntil(lambda: window.controls_dock.width() >= window.controls.minimumWidth(), timeout=3000)
+    window.lecture.set_presentation(False)
+    assert theme.current().name == "dark"  # the lecturer's own theme comes back
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(tick_before, rel=0.05)
+    window.lecture.themes.set_theme("light")
+
+
+def test_shortcuts_dialog_lists_the_menu_shortcuts(window):
+    keys = dict(window.shortcut_list())
+    assert keys["Space"] == "play / pause"
+    assert "presentation mode" in keys.values()
+    assert "next theme" in keys.values()
+    assert any(k.startswith("Ctrl+S") for k in keys)

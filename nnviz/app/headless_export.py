@@ -36,6 +36,7 @@ def export_panels(
     svg: bool = False,
     transparent: bool = False,
     timeout: float = 30.0,
+    theme_name: str = "projector",
 ) -> list[Path]:
     """Train, render each panel, and write the files; returns the paths written."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -43,9 +44,11 @@ def export_panels(
 
     import nnviz.app.panels  # noqa: F401  (registers the panels)
     import nnviz.app.views  # noqa: F401
+    from nnviz.app import theme
     from nnviz.app.export import SLIDE_SIZE, export_png, export_svg
     from nnviz.app.panel import PANELS
     from nnviz.app.style import apply_slide_fonts
+    from nnviz.app.theming import apply_palette
     from nnviz.engine import Trainer
     from nnviz.engine.snapshot import take_snapshot
     from nnviz.scenario import save_scenario
@@ -57,6 +60,8 @@ def export_panels(
         raise ValueError(f"unknown panel(s) {', '.join(unknown)}; choose from {', '.join(sorted(PANELS))}")
     app = QApplication.instance() or QApplication([])
     apply_slide_fonts(app)
+    # Slides are white: black ink and bold plot text read best from the back of a hall.
+    apply_palette(app, theme.set_current(theme_name))
     trainer = Trainer(scenario)
     trainer.train(scenario.training.epochs if epochs is None else epochs)
     snapshot = take_snapshot(trainer, with_layers=True)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.style import SCREEN_POINT_SIZE, set_point_size
+from nnviz.app.theme_tools import ThemeTools
 
 #: Presentation mode's font: at least 20 pt on a 1920×1080 projector.
 PRESENTATION_POINT_SIZE = 20.0
@@ -55,7 +56,9 @@ class LectureTools(QObject):
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.caption.setMaximumHeight(self.caption.fontMetrics().lineSpacing() * 4 + 16)
-        self.caption.setStyleSheet("QLabel { background: #fff8e6; padding: 6px 10px; font-size: 12pt; }")
+        self.caption.setStyleSheet(
+            "QLabel { background: #fff8e6; color: #222; padding: 6px 10px; font-size: 12pt; }"
+        )
         self.caption_bar = None  # the toolbar holding the caption, set by the window
         self._build_menus()
 
@@ -113,6 +116,7 @@ class LectureTools(QObject):
         self.presentation_action.setShortcut(QKeySequence("Ctrl+P"))
         self.presentation_action.toggled.connect(self.set_presentation)
         view.addAction(self.presentation_action)
+        self.themes = ThemeTools(w, view)
         for text, key, step in (("Larger text", "Ctrl++", 1.15), ("Smaller text", "Ctrl+-", 1 / 1.15)):
             action = QAction(text, w)
             action.setShortcuts([QKeySequence(key), QKeySequence(key.replace("+", "=", 1))] if step > 1
@@ -476,8 +480,13 @@ class LectureTools(QObject):
             self._size_before = app.font().pointSizeF()
         self.presenting = on
         before = getattr(self, "_size_before", SCREEN_POINT_SIZE)
+        old_size = app.font().pointSizeF()
         set_point_size(app, PRESENTATION_POINT_SIZE if on else before)
-        self._refresh_fonts()
+        if on:
+            self.themes.enter_presentation()
+        else:
+            self.themes.leave_presentation()
+        self._refresh_fonts(old_size)
         if on:
             w.showFullScreen()
         else:
@@ -485,12 +494,14 @@ class LectureTools(QObject):
 
     def scale_fonts(self, factor: float) -> None:
         app = QApplication.instance()
-        size = min(MAX_POINT_SIZE, max(MIN_POINT_SIZE, app.font().pointSizeF() * factor))
+        old_size = app.font().pointSizeF()
+        size = min(MAX_POINT_SIZE, max(MIN_POINT_SIZE, old_size * factor))
         set_point_size(app, size)
-        self._refresh_fonts()
+        self._refresh_fonts(old_size)
 
-    def _refresh_fonts(self) -> None:
-        """Panels size their plot text from the app font: rebuild them at the next frame."""
+    def _refresh_fonts(self, old_size: float) -> None:
+        """Give every widget the app font, scale the plots' tick and label fonts by as
+        much (so axes grow with the text), and redraw the panels."""
         w = self.window
         font = QApplication.instance().font()
         for panel in w.panels.values():
@@ -499,9 +510,9 @@ class LectureTools(QObject):
                 panel._key = None  # network view: rebuild its scene at the new size
             for child in panel.findChildren(QWidget):
                 child.setFont(font)
-        if w.latest is not None:
-            w._drawn = None
-            QTimer.singleShot(0, w._draw)
+        QTimer.singleShot(0, w.fit_controls)  # once the new fonts are laid out
+        ratio = font.pointSizeF() / old_size if old_size > 0 else 1.0
+        self.themes.restyle(font_ratio=ratio)
 
 
 __all__ = ["LectureTools", "autosave_path", "PRESENTATION_POINT_SIZE"]

@@ -284,6 +284,12 @@ class MainWindow(QMainWindow):
             else:
                 self.resizeDocks([loss], [low], Qt.Orientation.Vertical)
 
+    def fit_controls(self) -> None:
+        """Widen the controls sidebar to what its widgets need (at most 40 % of the window)."""
+        width = self.controls.refit(limit=int(self.width() * 0.4))
+        if self.controls_dock.width() < width:
+            self.resizeDocks([self.controls_dock], [width], Qt.Orientation.Horizontal)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._sized:
@@ -386,8 +392,23 @@ class MainWindow(QMainWindow):
         self.show_warning(text)
         QMessageBox.warning(self, title, text)
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """Every keyboard shortcut of the window: the fixed ones, then each menu action's
+        (read from the actions, so the list can never go stale)."""
+        rows = list(SHORTCUTS)
+        seen = {key for key, _ in rows}
+        for action in self.findChildren(QAction):
+            for seq in action.shortcuts():
+                key = seq.toString(QKeySequence.SequenceFormat.NativeText)
+                text = action.text().replace("&", "").rstrip("…")
+                if key and key not in seen and text:
+                    seen.add(key)
+                    rows.append((key, text[:1].lower() + text[1:]))
+        return rows
+
     def _show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
+                       for k, v in self.shortcut_list())
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     # ------------------------------------------------------------------ from worker --

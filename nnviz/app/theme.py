@@ -8,6 +8,8 @@ uses the Okabe–Ito qualitative palette, designed for colour-blind readers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 NEGATIVE = (230, 97, 1)  # orange: negative values, class 0 (Playground's -1)
@@ -63,3 +65,92 @@ def value_color(value: float, scale: float = 1.0) -> tuple[int, int, int]:
 #: Dropout masks: a kept unit and a dropped one (very different lightness, colour-blind safe).
 DROPOUT_KEPT = (0, 158, 115)
 DROPOUT_DROPPED = (64, 64, 64)
+
+
+# ------------------------------------------------------------------ themes --------------
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """What changes between themes: the page, the ink and the window chrome.
+
+    The data colours above (orange/blue, Okabe–Ito) stay the same in every theme, so
+    a colour means the same thing on the laptop, the projector and the slide.
+    """
+
+    name: str
+    label: str
+    background: RGB  # plots and the network canvas
+    ink: RGB  # axes, tick labels, plot text
+    muted: RGB  # secondary text (hints, units)
+    window: RGB  # widget backgrounds (Qt palette)
+    base: RGB  # text fields, lists
+    text: RGB  # widget text
+    button: RGB
+    highlight: RGB
+    bold_plots: bool = False  # heavier plot text, for washed-out projectors
+
+    @property
+    def dark(self) -> bool:
+        return sum(self.background) < 3 * 128
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        "light", "Light", background=(255, 255, 255), ink=(40, 40, 40), muted=(85, 85, 85),
+        window=(239, 239, 239), base=(255, 255, 255), text=(20, 20, 20), button=(239, 239, 239),
+        highlight=(48, 140, 198),
+    ),
+    # Projectors wash out greys and thin strokes: pure black on pure white, bold plot text.
+    "projector": Theme(
+        "projector", "Projector (high contrast)", background=(255, 255, 255), ink=(0, 0, 0),
+        muted=(40, 40, 40), window=(255, 255, 255), base=(255, 255, 255), text=(0, 0, 0),
+        button=(230, 230, 230), highlight=(0, 90, 180), bold_plots=True,
+    ),
+    "dark": Theme(
+        "dark", "Dark", background=(24, 24, 27), ink=(232, 232, 232), muted=(175, 175, 175),
+        window=(38, 38, 42), base=(28, 28, 31), text=(235, 235, 235), button=(52, 52, 58),
+        highlight=(86, 156, 214),
+    ),
+}
+DEFAULT_THEME = "light"
+#: Presentation mode switches to this theme (and back when it ends).
+PRESENTATION_THEME = "projector"
+
+_current: list[Theme] = [THEMES[DEFAULT_THEME]]
+
+
+def current() -> Theme:
+    """The theme in use; views read it whenever they pick a colour for text or page."""
+    return _current[0]
+
+
+def set_current(name: str) -> Theme:
+    """Make ``name`` the current theme (unknown names fall back to the default)."""
+    _current[0] = THEMES.get(name, THEMES[DEFAULT_THEME])
+    return _current[0]
+
+
+def ink() -> RGB:
+    return current().ink
+
+
+def muted() -> RGB:
+    return current().muted
+
+
+def background() -> RGB:
+    return current().background
+
+
+def hex_color(color: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def ink_hex() -> str:
+    return hex_color(current().ink)
+
+
+def muted_hex() -> str:
+    return hex_color(current().muted)

@@ -59,9 +59,18 @@ class ControlsPanel(QScrollArea):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         self.setWidget(host)
-        bar = self.verticalScrollBar().sizeHint().width()
-        self.setMinimumWidth(max(340, host.minimumSizeHint().width() + bar + 4))
+        self.refit()
         self.scenario = Scenario()
+
+    def refit(self, limit: int | None = None) -> int:
+        """Make the sidebar as wide as its widgets need at the current font (at most
+        ``limit`` px), so larger text never clips the controls; returns the width."""
+        bar = self.verticalScrollBar().sizeHint().width()
+        width = max(340, self.widget().minimumSizeHint().width() + bar + 4)
+        if limit is not None:
+            width = min(width, max(340, int(limit)))
+        self.setMinimumWidth(width)
+        return width
 
     def load(self, scenario: Scenario) -> None:
         """Show ``scenario``; the groups edit this very object from now on."""

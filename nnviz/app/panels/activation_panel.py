@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
 from nnviz.app.plot_helpers import nice_ceil, set_range_cached
-from nnviz.app.views.common import INK, plot_font, style_plot
+from nnviz.app.views.common import ink, plot_font, style_plot
 from nnviz.engine.activations import get_activation
 from nnviz.engine.config import ACTIVATIONS
 from nnviz.engine.snapshot import Snapshot
@@ -143,7 +144,7 @@ class ActivationPanel(Panel):
         self.checks: dict[str, QCheckBox] = {}
         for name in ACTIVATIONS:
             cb = QCheckBox(ACTIVATION_PANEL_LABELS.get(name, name))
-            cb.setIcon(_line_icon(ACTIVATION_PANEL_COLORS.get(name, INK), dashed=name == "linear"))
+            cb.setIcon(_line_icon(ACTIVATION_PANEL_COLORS.get(name, ink()), dashed=name == "linear"))
             cb.setFont(big)
             cb.setChecked(name in ACTIVATION_PANEL_DEFAULT)
             cb.toggled.connect(self._on_toggle)
@@ -183,7 +184,7 @@ class ActivationPanel(Panel):
 
         # ---------------------------------------------------------------- plots ------
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         self.glw.ci.setSpacing(4)
         self.g_plot = self._make_plot(0, "g(z)")
         self.d_plot = self._make_plot(1, "g′(z)")
@@ -207,7 +208,7 @@ class ActivationPanel(Panel):
         self.g_plot.addItem(self.legend, ignoreBounds=True)
         del legend_pt
         for name in ACTIVATIONS:
-            color = ACTIVATION_PANEL_COLORS.get(name, INK)
+            color = ACTIVATION_PANEL_COLORS.get(name, ink())
             style = Qt.PenStyle.DashLine if name == "linear" else Qt.PenStyle.SolidLine
             g = pg.PlotDataItem([], [], pen=pg.mkPen(color=color, width=4, style=style))
             d = pg.PlotDataItem([], [], pen=pg.mkPen(color=color, width=4, style=style))
@@ -215,8 +216,8 @@ class ActivationPanel(Panel):
             self.d_plot.addItem(d)
             self.g_curves[name] = g
             self.d_curves[name] = d
-        self.g_dots = pg.ScatterPlotItem(size=13, pen=pg.mkPen(INK, width=1.5))
-        self.d_dots = pg.ScatterPlotItem(size=13, pen=pg.mkPen(INK, width=1.5))
+        self.g_dots = pg.ScatterPlotItem(size=13, pen=pg.mkPen(ink(), width=1.5))
+        self.d_dots = pg.ScatterPlotItem(size=13, pen=pg.mkPen(ink(), width=1.5))
         for p, dots in ((self.g_plot, self.g_dots), (self.d_plot, self.d_dots)):
             dots.setZValue(20)
             p.addItem(dots)
@@ -235,9 +236,9 @@ class ActivationPanel(Panel):
 
         # histogram: a filled step curve
         self.hist = pg.PlotDataItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
-                                    brush=pg.mkBrush(60, 60, 60, 120), pen=pg.mkPen(INK, width=2))
+                                    brush=pg.mkBrush(60, 60, 60, 120), pen=pg.mkPen(ink(), width=2))
         self.h_plot.addItem(self.hist)
-        self.h_caption = pg.TextItem("", color=INK, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
+        self.h_caption = pg.TextItem("", color=ink(), anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
         self.h_caption.setFont(plot_font(self.font(), 1.15, bold=True))
         self.h_caption.setZValue(30)
         self.h_plot.addItem(self.h_caption, ignoreBounds=True)
@@ -262,17 +263,19 @@ class ActivationPanel(Panel):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setFont(big)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.readout.setStyleSheet("QLabel { background: white; padding: 6px; border: 1px solid #bbb; }")
+        self.readout.setStyleSheet(
+            "QLabel { background: palette(base); padding: 6px; border: 1px solid #bbb; }"
+        )
 
         self.sat_glw = pg.GraphicsLayoutWidget()
-        self.sat_glw.setBackground("w")
+        self.sat_glw.setBackground(theme.background())
         self.sat_plot: pg.PlotItem = self.sat_glw.addPlot(row=0, col=0)
         self.sat_plot.setMenuEnabled(False)
         self.sat_plot.hideButtons()
         self.sat_plot.setMouseEnabled(False, False)
         style_plot(self.sat_plot, self.font(), bottom="hidden layer", left="saturated %")
         self.sat_plot.setTitle("Saturated units", size=f"{plot_font(self.font(), 1.2).pointSizeF():.0f}pt",
-                               color="#282828")
+                               color=theme.ink_hex())
         self.sat_plot.setYRange(0, 115, padding=0)
         self.sat_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
         self.sat_plot.addItem(self.sat_bars)
@@ -416,10 +419,10 @@ class ActivationPanel(Panel):
             self.g_curves[name].setVisible(name in shown)
             self.d_curves[name].setVisible(name in shown)
             if name in shown:
-                color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, INK))
+                color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, ink()))
                 label = ACTIVATION_PANEL_LABELS.get(name, name)
                 rows.append(f"<span style='color:{color}'>━━</span>&nbsp;{label}")
-        self.legend.setHtml("<div style='color:#282828'>" + "<br>".join(rows) + "</div>")
+        self.legend.setHtml(f"<div style='color:{theme.ink_hex()}'>" + "<br>".join(rows) + "</div>")
         self.legend.setVisible(bool(shown))
         self._update_readout()
 
@@ -478,12 +481,12 @@ class ActivationPanel(Panel):
                 "<tr><td></td><td align=right><b>g(z)</b></td><td align=right><b>g′(z)</b></td></tr>"]
         spots_g, spots_d = [], []
         for name, (g, d) in values.items():
-            color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, INK))
+            color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, ink()))
             rows.append(
                 f"<tr><td><span style='color:{color}'>■</span> {ACTIVATION_PANEL_LABELS.get(name, name)}"
                 f"&nbsp;</td><td align=right>&nbsp;{_fmt(g)}</td>"
                 f"<td align=right>&nbsp;&nbsp;{_fmt(d)}</td></tr>")
-            brush = pg.mkBrush(*ACTIVATION_PANEL_COLORS.get(name, INK))
+            brush = pg.mkBrush(*ACTIVATION_PANEL_COLORS.get(name, ink()))
             if math.isfinite(g):
                 spots_g.append({"pos": (self._z, g), "brush": brush})
             if math.isfinite(d):
@@ -571,7 +574,7 @@ class ActivationPanel(Panel):
         brushes = [pg.mkBrush(176, 0, 32) if i == sel else pg.mkBrush(120, 120, 120) for i in range(n_hidden)]
         self.sat_bars.setOpts(x=x, height=pct, width=0.7, brushes=brushes)
         while len(self.sat_texts) < n_hidden:
-            t = pg.TextItem("", color=INK, anchor=(0.5, 1.0))
+            t = pg.TextItem("", color=ink(), anchor=(0.5, 1.0))
             t.setFont(plot_font(self.font(), 1.05 if n_hidden > 4 else 1.15, bold=True))
             self.sat_plot.addItem(t, ignoreBounds=True)
             self.sat_texts.append(t)

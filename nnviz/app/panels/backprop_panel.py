@@ -41,8 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
-from nnviz.app.views.common import INK, plot_font
+from nnviz.app.views.common import ink, plot_font
 from nnviz.engine.activations import Activation, get_activation
 from nnviz.engine.backprop_trace import (
     MAX_TRACE_PARAMS,
@@ -222,7 +223,7 @@ class BackpropDiagram(QWidget):
     def paintEvent(self, _ev) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(255, 255, 255))
+        p.fillRect(self.rect(), QColor(*theme.background()))
         self._label_rects = []
         t = self.trace
         if t is None:
@@ -265,7 +266,7 @@ class BackpropDiagram(QWidget):
         else:
             r = QRectF(center.x() - w / 2, center.y() - h / 2, w, h)
         p.setPen(QPen(QColor(*frame), 2.5) if frame else QPen(QColor(200, 200, 200), 1))
-        p.setBrush(QColor(255, 255, 255, 235))
+        p.setBrush(QColor(*theme.background(), 235))
         p.drawRoundedRect(r, 4, 4)
         y = r.top() + 3
         for (s, c, b), _w in zip(lines, widths, strict=True):
@@ -282,14 +283,14 @@ class BackpropDiagram(QWidget):
         ex = t.examples[0]
         cur = self.current
         is_source = cur is not None and not cur.is_bias and cur.source == name
-        src_c = BACKPROP_PANEL_INPUT if is_source else INK
+        src_c = BACKPROP_PANEL_INPUT if is_source else ink()
         if layer == 0:
             j = list(t.input_names).index(name)
             return [(f"{name} = {fmt(ex.x[j])}", src_c, is_source)]
         n = next(m for m in ex.neurons if m.name == name)
         lines: list[tuple[str, tuple[int, int, int], bool]] = []
         if self.stage >= 1:
-            lines.append((f"net {fmt(n.net)}", INK, False))
+            lines.append((f"net {fmt(n.net)}", ink(), False))
             lines.append((f"out {fmt(n.out)}", src_c, is_source))
         else:
             lines.append(("net ?", _GREY, False))
@@ -299,12 +300,12 @@ class BackpropDiagram(QWidget):
             is_cur_b = cur is not None and cur.name == bias.name
             after = self.stage >= self._update_stage()
             btxt = f"b′ {fmt(bias.new_value)}" if after else f"b {fmt(bias.value)}"
-            lines.append((btxt, BACKPROP_PANEL_CURRENT if is_cur_b else INK, is_cur_b))
+            lines.append((btxt, BACKPROP_PANEL_CURRENT if is_cur_b else ink(), is_cur_b))
         if name in self.reached:
             lines.append((f"δ {fmt(n.dE_dnet)}", BACKPROP_PANEL_SLOPE, False))
         if layer == len(t.sizes) - 1:
             k = n.index
-            lines.append((f"target {fmt(ex.target[k])}", INK, False))
+            lines.append((f"target {fmt(ex.target[k])}", ink(), False))
             if self.stage >= 2:
                 lines.append((f"∂E/∂out {fmt(n.dE_dout)}", BACKPROP_PANEL_ERROR, True))
         return lines
@@ -359,12 +360,12 @@ class BackpropDiagram(QWidget):
                 c = pos[nm]
                 is_target = cur is not None and cur.target == nm
                 is_source = cur is not None and not cur.is_bias and cur.source == nm
-                ring = BACKPROP_PANEL_CURRENT if is_target else BACKPROP_PANEL_INPUT if is_source else INK
+                ring = BACKPROP_PANEL_CURRENT if is_target else BACKPROP_PANEL_INPUT if is_source else ink()
                 p.setPen(QPen(QColor(*ring), 4 if (is_target or is_source) else 2))
-                p.setBrush(QColor(235, 242, 250) if layer == 0 else QColor(255, 246, 230))
+                p.setBrush(_node_fill(layer == 0))
                 p.drawEllipse(c, r, r)
                 p.setFont(fb if r >= 18 else fs)
-                p.setPen(QColor(*INK))
+                p.setPen(QColor(*ink()))
                 p.drawText(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, nm)
                 rect = self._box(p, QPointF(c.x(), c.y() + r + 4), boxes[nm], fs, fmsb_font(fs), anchor="top")
                 bias = next((w for w in t.weights if w.is_bias and w.target == nm), None)
@@ -382,7 +383,7 @@ class BackpropDiagram(QWidget):
             c = QPointF(a.x() + (b.x() - a.x()) * k, a.y() + (b.y() - a.y()) * k)
             is_cur = cur is not None and cur.name == w.name
             text = fmt(w.new_value) if updated else fmt(w.value)
-            color = BACKPROP_PANEL_CURRENT if is_cur else BACKPROP_PANEL_INPUT if updated else INK
+            color = BACKPROP_PANEL_CURRENT if is_cur else BACKPROP_PANEL_INPUT if updated else ink()
             rect = self._box(p, c, [(text, color, is_cur)], fs, fb, anchor="center",
                              frame=BACKPROP_PANEL_CURRENT if is_cur else None)
             self._label_rects.append((rect, w.name))
@@ -472,14 +473,15 @@ class BackpropPanel(Panel):
         self.equation.setFont(plot_font(self.font(), 1.3))
         self.equation.setWordWrap(True)
         self.equation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.equation.setStyleSheet("QLabel { background: white; padding: 8px; border-top: 1px solid #ccc; }")
+        self.equation.setStyleSheet(
+            "QLabel { background: palette(base); padding: 8px; border-top: 1px solid #ccc; }"
+        )
         self.equation.setMinimumHeight(120)
         self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.note = QLabel(BACKPROP_PANEL_ROUNDING_NOTE)
         self.note.setWordWrap(True)
         self.note.setFont(plot_font(self.font(), 1.0))
-        self.note.setStyleSheet("QLabel { color: #555; }")
         self.note.setContentsMargins(8, 0, 8, 2)
 
         self.message = QLabel("")
@@ -780,7 +782,7 @@ class BackpropPanel(Panel):
                 f" ({alias} on the slides)" if alias else "")
         else:
             title = "4 · Update every weight: w′ = w − η·∂E/∂w"
-        self.step_label.setText(f"{title}   <span style='color:#777;font-weight:normal'>"
+        self.step_label.setText(f"{title}   <span style='color:{theme.muted_hex()};font-weight:normal'>"
                                 f"({self.model.source})</span>")
         self.step_label.setTextFormat(Qt.TextFormat.RichText)
         self.equation.setText(self._equation_html(cur))
@@ -876,7 +878,7 @@ class BackpropPanel(Panel):
             lines.append(
                 f"= {_col(fmt(fac.dE_dout), e_c, True)} · {_col(fmt(fac.dout_dnet), s_c, True)} · "
                 f"{_col(fmt(fac.dnet_dw), i_c, True)} = <b>{fmt(w.data_gradient)}</b>"
-                f"&nbsp;&nbsp;&nbsp;<span style='color:#666'>({_col('error', e_c)}, "
+                f"&nbsp;&nbsp;&nbsp;<span style='color:{theme.muted_hex()}'>({_col('error', e_c)}, "
                 f"{_col('activation slope', s_c)}, {_col('input along the weight', i_c)})</span>")
         else:
             lines.append(f"∂E/∂{w.name} = {_col(f'∂E/∂net<sub>{tgt}</sub>', e_c)} · "
@@ -888,10 +890,11 @@ class BackpropPanel(Panel):
             nums = " + ".join(f"{fmt(pt.dE_dnet)}·{fmt(pt.weight)}" for pt in n.terms)
             lines.append(f"{_col(f'∂E/∂out<sub>{tgt}</sub>', e_c)} = {parts} = {nums} = "
                          f"{_col(fmt(n.dE_dout), e_c, True)}"
-                         f"&nbsp;&nbsp;<span style='color:#666'>(δ = ∂E/∂net, already computed for the "
-                         "layer above)</span>")
-        lines.append(f"<span style='color:#555'>∂net<sub>{tgt}</sub>/∂{w.name} is what arrives along the "
-                     f"weight: {src} = {fmt(fac.dnet_dw)} (not the weight itself).</span>")
+                         f"&nbsp;&nbsp;<span style='color:{theme.muted_hex()}'>"
+                         "(δ = ∂E/∂net, already computed for the layer above)</span>")
+        lines.append(f"<span style='color:{theme.muted_hex()}'>∂net<sub>{tgt}</sub>/∂{w.name} "
+                     f"is what arrives along the weight: {src} = {fmt(fac.dnet_dw)} "
+                     "(not the weight itself).</span>")
         if w.penalty_gradient:
             lines.append(f"plus the regularisation term {fmt(w.penalty_gradient)}: "
                          f"∂/∂w = <b>{fmt(w.gradient)}</b>")
@@ -901,3 +904,10 @@ class BackpropPanel(Panel):
             lines.append(f"Update: {w.name}′ = w − η·g = {fmt(w.value)} − {fmt(t.lr)}·{fmt(w.gradient)} = "
                          f"<b>{fmt(w.new_value)}</b>")
         return lines
+
+
+def _node_fill(is_input: bool) -> QColor:
+    """Input nodes a pale blue, the others a pale cream; deep tints on a dark page."""
+    if theme.current().dark:
+        return QColor(34, 52, 74) if is_input else QColor(70, 56, 30)
+    return QColor(235, 242, 250) if is_input else QColor(255, 246, 230)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
-from nnviz.app.views.common import INK, plot_font, style_plot
+from nnviz.app.views.common import ink, plot_font, style_plot
 from nnviz.engine.snapshot import Snapshot
 
 Array = np.ndarray
@@ -93,7 +93,7 @@ class _MaskPlot:
         self.highlight = pg.PlotDataItem([], [], pen=pg.mkPen(*HIGHLIGHT, width=4))
         self.highlight.setZValue(10)
         p.addItem(self.highlight)
-        self.message = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
+        self.message = pg.TextItem("", color=ink(), anchor=(0.5, 0.5))
         self.message.setFont(plot_font(panel.font(), 1.2, bold=True))
         p.addItem(self.message, ignoreBounds=True)
         self.stats = pg.LabelItem("", justify="center")
@@ -185,7 +185,7 @@ class DropoutPanel(Panel):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setFont(plot_font(self.font(), 1.5, bold=True))
-        self.empty.setStyleSheet("QLabel { background: white; color: #282828; }")
+        self.empty.setStyleSheet("QLabel { background: palette(base); color: palette(text); }")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -278,7 +278,7 @@ class DropoutPanel(Panel):
         """A new, empty view in ``old``'s place (Qt deletes ``old`` later): rebuilding
         whole views, not removing plots one by one, leaves no half-deleted item behind."""
         new = pg.GraphicsLayoutWidget()
-        new.setBackground("w")
+        new.setBackground(theme.background())
         new.scene().sigMouseClicked.connect(self._on_click)
         lay = self.holder.layout()
         if old is None:
@@ -334,7 +334,7 @@ class DropoutPanel(Panel):
             mask = masks[layer] if layer < len(masks) else None
             units = s.sizes[layer + 1]
             mp.plot.setTitle(f"layer {layer + 1} · p = {p:.2f}",
-                             size=f"{plot_font(self.font(), 1.2).pointSizeF():.0f}pt", color="#282828")
+                             size=f"{plot_font(self.font(), 1.2).pointSizeF():.0f}pt", color=theme.ink_hex())
             if mask is None or np.ndim(mask) != 2 or mask.size == 0:
                 self._no_mask(mp, units, "no training step yet")
                 continue
@@ -347,11 +347,11 @@ class DropoutPanel(Panel):
             self.measured[layer] = (frac, keep, 1.0 / keep if keep > 0 else math.nan)
             size = f"{plot_font(self.font(), 1.1).pointSizeF():.0f}pt"
             if self._eval:
-                mp.stats.setText("eval: all kept · scale ×1", size=size, color="#282828")
+                mp.stats.setText("eval: all kept · scale ×1", size=size, color=theme.ink_hex())
             else:
                 mp.stats.setText(
                     f"kept {int(mask.sum())}/{mask.size} = {frac:.0%} &nbsp;(1−p = {keep:.0%})<br>"
-                    f"kept units ×{1.0 / keep:.2f}", size=size, color="#282828")
+                    f"kept units ×{1.0 / keep:.2f}", size=size, color=theme.ink_hex())
         self._draw_highlight()
 
     def _show_empty(self, text: str) -> None:

@@ -23,9 +23,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
 from nnviz.app.plot_helpers import set_range_cached
-from nnviz.app.views.common import INK, MISSING, plot_font, style_plot
+from nnviz.app.views.common import MISSING, ink, plot_font, style_plot
 from nnviz.app.views.loss_view import thin
 from nnviz.engine.snapshot import Snapshot
 
@@ -203,7 +204,7 @@ class GradientPanel(Panel):
         self.headline.setContentsMargins(8, 0, 8, 0)
 
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         tick_font = plot_font(self.font(), 1.15)
 
         # bars
@@ -215,13 +216,13 @@ class GradientPanel(Panel):
         self.bar_plot.getViewBox().invertY(True)
         self.bar_plot.showGrid(x=True, y=False, alpha=0.25)
         self.grad_bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.38, brush=pg.mkBrush(*GRAD_COLOR),
-                                         pen=pg.mkPen(INK, width=1))
+                                         pen=pg.mkPen(ink(), width=1))
         self.delta_bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.38, brush=pg.mkBrush(*DELTA_COLOR),
-                                          pen=pg.mkPen(INK, width=1))
+                                          pen=pg.mkPen(ink(), width=1))
         self.bar_plot.addItem(self.grad_bars)
         self.bar_plot.addItem(self.delta_bars)
         self.bar_title = "now (latest epoch)"
-        self.bar_plot.setTitle(self.bar_title, size=f"{big.pointSizeF():.0f}pt", color="#282828")
+        self.bar_plot.setTitle(self.bar_title, size=f"{big.pointSizeF():.0f}pt", color=theme.ink_hex())
 
         # heatmap
         self.heat_plot: pg.PlotItem = self.glw.addPlot(row=0, col=1)
@@ -234,13 +235,13 @@ class GradientPanel(Panel):
         self.heat_image = pg.ImageItem(axisOrder="row-major")
         self.heat_plot.addItem(self.heat_image)
         self.heat_plot.setTitle("‖∂L/∂W‖ per layer over time", size=f"{big.pointSizeF():.0f}pt",
-                                color="#282828")
+                                color=theme.ink_hex())
         self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=pg.colormap.get("viridis"),
                                         interactive=False, width=22)
         self.colorbar.axis.tickStrings = LogAxis.tickStrings.__get__(self.colorbar.axis)  # type: ignore[method-assign]
         self.colorbar.axis.tickValues = LogAxis.tickValues.__get__(self.colorbar.axis)  # type: ignore[method-assign]
         self.colorbar.axis.setStyle(tickFont=tick_font)
-        self.colorbar.axis.setTextPen(pg.mkPen(INK))
+        self.colorbar.axis.setTextPen(pg.mkPen(ink()))
         self.colorbar.axis.setWidth(int(tick_font.pointSizeF() * 6.5))
         self.glw.addItem(self.colorbar, row=0, col=2)
 
@@ -251,9 +252,9 @@ class GradientPanel(Panel):
         self.ratio_plot.showGrid(x=True, y=True, alpha=0.15)
         self.ref_line = pg.InfiniteLine(
             pos=-3, angle=0, movable=False,
-            pen=pg.mkPen(color=INK, width=2.5, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(color=ink(), width=2.5, style=Qt.PenStyle.DashLine),
             label="−3: rule of thumb",
-            labelOpts={"position": 0.985, "color": INK, "anchors": [(1, 0), (1, 0)],
+            labelOpts={"position": 0.985, "color": ink(), "anchors": [(1, 0), (1, 0)],
                        "fill": (255, 255, 255, 200)})
         self.ref_line.label.setFont(plot_font(self.font(), 1.1, bold=True))
         self.ref_line.setZValue(30)
@@ -344,7 +345,7 @@ class GradientPanel(Panel):
             curve.show()
             parts.append(f"<span style='color:{color.name()}'>━━</span>&nbsp;{names[i]}")
         self.ratio_legend.setText("&nbsp;&nbsp;&nbsp;&nbsp;".join(parts), size=self.legend_size,
-                                  color="#282828")
+                                  color=theme.ink_hex())
 
     def _on_toggle(self, *_args) -> None:
         self._heat_key = None

@@ -38,9 +38,9 @@ from nnviz.app.panel import Panel, register_panel
 from nnviz.app.plot_helpers import nice_ceil, set_range_cached
 from nnviz.app.views.common import (
     DIVERGING,
-    INK,
     class_color,
     finite_absmax,
+    ink,
     map_signed,
     neuron_kind,
     neuron_rgba,
@@ -142,7 +142,7 @@ def neurons_panel_fresh_glw(holder: QWidget, old: pg.GraphicsLayoutWidget | None
     by one, leaves no half-deleted pyqtgraph item behind for a later paint or layout pass.
     """
     new = pg.GraphicsLayoutWidget()
-    new.setBackground("w")
+    new.setBackground(theme.background())
     lay = holder.layout()
     if old is None:
         lay.insertWidget(0, new, 1)
@@ -202,7 +202,7 @@ class _Distributions(QWidget):
             p.showGrid(x=True, y=True, alpha=0.15)
             self.over_plot = p
             legend = pg.LegendItem(labelTextSize=f"{plot_font(font, 1.05).pointSizeF():.0f}pt",
-                                   labelTextColor=INK, colCount=min(units, 4), horSpacing=16)
+                                   labelTextColor=ink(), colCount=min(units, 4), horSpacing=16)
             self.glw.addItem(legend, row=1, col=0)
             self.over_legend = legend
             for u in range(units):
@@ -223,7 +223,7 @@ class _Distributions(QWidget):
             p.hideAxis("left")
             p.getAxis("bottom").setStyle(tickFont=tick, tickTextOffset=3)
             p.getAxis("bottom").enableAutoSIPrefix(False)
-            p.getAxis("bottom").setTextPen(pg.mkPen(INK))
+            p.getAxis("bottom").setTextPen(pg.mkPen(ink()))
             c = pg.PlotDataItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
                                 brush=pg.mkBrush(*theme.POSITIVE, 110),
                                 pen=pg.mkPen(*theme.POSITIVE, width=2))
@@ -235,7 +235,7 @@ class _Distributions(QWidget):
                 r.hide()
                 p.addItem(r, ignoreBounds=True)
                 self.shades.append(r)
-            t = pg.TextItem("", color=INK, anchor=(0, 0))
+            t = pg.TextItem("", color=ink(), anchor=(0, 0))
             t.setFont(plot_font(font, 1.0 if units > 8 else 1.1, bold=True))
             p.addItem(t, ignoreBounds=True)
             self.small.append((p, c, t))
@@ -315,7 +315,7 @@ class _BatchHeatmap(QWidget):
         super().__init__()
         self.panel = panel
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw)
@@ -330,9 +330,10 @@ class _BatchHeatmap(QWidget):
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=pg.ColorMap(
             np.linspace(0, 1, DIVERGING.shape[0] - 1), DIVERGING[:-1, :3]), interactive=False, width=22)
         self.colorbar.axis.setStyle(tickFont=plot_font(font, 1.1))
-        self.colorbar.axis.setTextPen(pg.mkPen(INK))
+        self.colorbar.axis.setTextPen(pg.mkPen(ink()))
+        self.colorbar.axis.setWidth(None)  # fit the large tick labels
         self.glw.addItem(self.colorbar, row=0, col=1)
-        self.message = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
+        self.message = pg.TextItem("", color=ink(), anchor=(0.5, 0.5))
         self.message.setFont(plot_font(font, 1.3, bold=True))
         self.plot.addItem(self.message, ignoreBounds=True)
         self.note = pg.LabelItem("", justify="left")
@@ -378,7 +379,8 @@ class _BatchHeatmap(QWidget):
         self.colorbar.setLevels((-scale, scale))
         extra = (f"Dropout p = {p:.2f}: dropped units read exactly 0 (white); kept ones are scaled "
                  f"×{1 / (1 - p):.2f}." if p > 0 else "Each column is one example, each row one unit.")
-        self.note.setText(f"Activations after the last training step. {extra}", size=size, color="#282828")
+        self.note.setText(f"Activations after the last training step. {extra}", size=size,
+                          color=theme.ink_hex())
 
 
 class _NeuronMaps(QWidget):
@@ -405,11 +407,11 @@ class _NeuronMaps(QWidget):
         for u in range(units):
             p = self.glw.addPlot(row=u // cols, col=u % cols)
             _plain(p)
-            p.setTitle(f"unit {u + 1}", size=size, color="#282828")
+            p.setTitle(f"unit {u + 1}", size=size, color=theme.ink_hex())
             if one_d:
                 for side in ("bottom", "left"):
                     p.getAxis(side).setStyle(tickFont=plot_font(font, 0.95))
-                    p.getAxis(side).setTextPen(pg.mkPen(INK))
+                    p.getAxis(side).setTextPen(pg.mkPen(ink()))
                 p.addLine(y=0, pen=pg.mkPen(180, 180, 180))
                 item = pg.PlotDataItem([], [], pen=pg.mkPen(*theme.POSITIVE, width=3), connect="finite")
             else:
@@ -478,7 +480,7 @@ class _HiddenSpace(QWidget):
         self.panel = panel
         font = panel.font()
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw, 1)
@@ -497,7 +499,7 @@ class _HiddenSpace(QWidget):
             _plain(p)
             p.setAspectLocked(True)
             p.showGrid(x=False, y=False)
-        self.in_plot.setTitle("input space", size=tsize, color="#282828")
+        self.in_plot.setTitle("input space", size=tsize, color=theme.ink_hex())
         self.title_size = tsize
         self.lines: dict[str, list[pg.PlotDataItem]] = {}
         self.points: dict[str, pg.ScatterPlotItem] = {}
@@ -508,7 +510,7 @@ class _HiddenSpace(QWidget):
             b.setZValue(1)
             p.addItem(a)
             p.addItem(b)
-            sc = pg.ScatterPlotItem(size=9, pxMode=True, pen=pg.mkPen(INK, width=0.8))
+            sc = pg.ScatterPlotItem(size=9, pxMode=True, pen=pg.mkPen(ink(), width=0.8))
             sc.setZValue(5)
             p.addItem(sc)
             self.lines[name] = [a, b]
@@ -564,7 +566,7 @@ class _HiddenSpace(QWidget):
         else:
             parts.append(f"<span style='color:{_html_color(theme.NEGATIVE)}'>⬤</span> low target "
                          f"<span style='color:{_html_color(theme.POSITIVE)}'>⬤</span> high target")
-        self.legend.setText(sp.join(parts), size=self.legend_size, color="#282828")
+        self.legend.setText(sp.join(parts), size=self.legend_size, color=theme.ink_hex())
 
     def update_from(self, s: Snapshot, layer: int) -> None:
         ds = s.dataset
@@ -600,7 +602,7 @@ class _HiddenSpace(QWidget):
             self.message.setText("no finite activations (diverged run)")
             self.message.setPos(0, 0)
             self.message.show()
-            self.hid_plot.setTitle(f"layer {layer + 1}", size=self.title_size, color="#282828")
+            self.hid_plot.setTitle(f"layer {layer + 1}", size=self.title_size, color=theme.ink_hex())
             self._labels = None
             return
         self.message.hide()
@@ -650,7 +652,7 @@ class _HiddenSpace(QWidget):
         labels = (title, xl, yl)
         if labels != self._labels:
             self._labels = labels
-            self.hid_plot.setTitle(title, size=self.title_size, color="#282828")
+            self.hid_plot.setTitle(title, size=self.title_size, color=theme.ink_hex())
             style_plot(self.hid_plot, self.panel.font(), bottom=xl, left=yl)
         self._fit_range(pts, self.lines["hid"])
 
@@ -731,7 +733,7 @@ class NeuronsPanel(Panel):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setFont(plot_font(self.font(), 1.5, bold=True))
-        self.empty.setStyleSheet("QLabel { background: white; color: #282828; }")
+        self.empty.setStyleSheet("QLabel { background: palette(base); color: palette(text); }")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.tabs)
         self.stack.addWidget(self.empty)

@@ -51,7 +51,7 @@ from nnviz.app.panel import Panel, register_panel
 from nnviz.app.panels.race_drawing import PathDecimator, RacerArrays, column_peaks
 from nnviz.app.panels.surface_contours import contour_segments, log_values, nice_levels
 from nnviz.app.plot_helpers import format_number
-from nnviz.app.views.common import INK, plot_font, style_plot
+from nnviz.app.views.common import ink, plot_font, style_plot
 from nnviz.app.worker import protect_none_refcount
 from nnviz.engine.optimizers import OptimizerError
 from nnviz.engine.race import Race, RacerSpec, default_racers
@@ -132,7 +132,7 @@ class RacePanel(Panel):
         self.setFont(plot_font(self.font(), 1.1))
         pf = plot_font(self.font(), 1.1)
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         self.map = self.glw.addPlot(row=0, col=0, colspan=2)
         self.map.setMenuEnabled(False)
         self.map.hideButtons()
@@ -144,10 +144,10 @@ class RacePanel(Panel):
                                          antialias=True, skipFiniteCheck=True)
         self.contours.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # static between changes
         self.map.addItem(self.contours)
-        self.minima = pg.ScatterPlotItem(symbol="star", size=30, pen=pg.mkPen(INK, width=1.5),
+        self.minima = pg.ScatterPlotItem(symbol="star", size=30, pen=pg.mkPen(ink(), width=1.5),
                                          brush=pg.mkBrush(255, 255, 255))
-        self.stationary = pg.ScatterPlotItem(symbol="x", size=26, pen=pg.mkPen(INK, width=2),
-                                             brush=pg.mkBrush(INK))
+        self.stationary = pg.ScatterPlotItem(symbol="x", size=26, pen=pg.mkPen(ink(), width=2),
+                                             brush=pg.mkBrush(ink()))
         self.map.addItem(self.minima)
         self.map.addItem(self.stationary)
         for item in (self.minima, self.stationary):
@@ -159,9 +159,9 @@ class RacePanel(Panel):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.colors: dict[str, tuple[int, int, int]] = {}
 
-        self.newton_line = pg.PlotCurveItem(pen=pg.mkPen(INK, width=2.5, style=Qt.PenStyle.DashLine))
-        self.newton_arrow = pg.ArrowItem(headLen=22, tipAngle=30, tailLen=0, pen=pg.mkPen(INK),
-                                         brush=pg.mkBrush(INK))
+        self.newton_line = pg.PlotCurveItem(pen=pg.mkPen(ink(), width=2.5, style=Qt.PenStyle.DashLine))
+        self.newton_arrow = pg.ArrowItem(headLen=22, tipAngle=30, tailLen=0, pen=pg.mkPen(ink()),
+                                         brush=pg.mkBrush(ink()))
         for item in (self.newton_line, self.newton_arrow):
             item.setZValue(20)
             self.map.addItem(item)
@@ -169,8 +169,8 @@ class RacePanel(Panel):
         self._arrow: tuple[Array, Array] | None = None
 
         self.start = pg.TargetItem(pos=(0, 0), size=26, symbol="o", movable=True,
-                                   pen=pg.mkPen(INK, width=2.5), brush=pg.mkBrush(255, 255, 255),
-                                   hoverPen=pg.mkPen(INK, width=4), hoverBrush=pg.mkBrush(255, 240, 200))
+                                   pen=pg.mkPen(ink(), width=2.5), brush=pg.mkBrush(255, 255, 255),
+                                   hoverPen=pg.mkPen(ink(), width=4), hoverBrush=pg.mkBrush(255, 240, 200))
         self.start.setZValue(30)
         self.start.setToolTip("Drag the start point: every racer restarts from there")
         self.start.sigPositionChanged.connect(self._start_moved)
@@ -189,11 +189,11 @@ class RacePanel(Panel):
         pt = plot_font(self.font(), 1.05).pointSizeF()
         # the legend sits beside the loss plot (never over the curves)
         self.legend = pg.LegendItem(brush=pg.mkBrush(255, 255, 255), labelTextSize=f"{pt:.0f}pt",
-                                    labelTextColor=INK, verSpacing=-8)
+                                    labelTextColor=ink(), verSpacing=-8)
         self.glw.addItem(self.legend, row=1, col=1)
         # Newton's box floats in the map's top-right corner (pixel position, not data)
         self.newton_box = pg.TextItem(html="", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 225),
-                                      border=pg.mkPen(INK))
+                                      border=pg.mkPen(ink()))
         self.newton_box.setParentItem(self.map.getViewBox())
         self.newton_box.setTextWidth(21 * plot_font(self.font(), 1.0).pointSizeF())
         self.newton_box.setZValue(40)
@@ -324,7 +324,7 @@ class RacePanel(Panel):
         symbol = RACE_SYMBOLS[k % len(RACE_SYMBOLS)]
         self.colors[label] = color
         path = pg.PlotCurveItem(pen=pg.mkPen(color, width=3), antialias=True, skipFiniteCheck=True)
-        head = pg.ScatterPlotItem(symbol=symbol, size=17, pen=pg.mkPen(INK, width=1.2),
+        head = pg.ScatterPlotItem(symbol=symbol, size=17, pen=pg.mkPen(ink(), width=1.2),
                                   brush=pg.mkBrush(color))
         cross = pg.ScatterPlotItem(symbol="x", size=24, pen=pg.mkPen(color, width=2),
                                    brush=pg.mkBrush(color))
@@ -338,7 +338,7 @@ class RacePanel(Panel):
         self.curves[label] = curve
         self._legend_samples[label] = pg.PlotDataItem(
             [0, 1], [0, 0], pen=pg.mkPen(color, width=4), symbol=symbol, symbolBrush=color,
-            symbolPen=INK, symbolSize=12)
+            symbolPen=ink(), symbolSize=12)
 
     # ------------------------------------------------------------------ public API ------
     def set_snapshot(self, snapshot) -> None:
@@ -630,7 +630,7 @@ class RacePanel(Panel):
             warn = "<br><span style='color:#b00020'>H is singular.</span>"
         size = plot_font(self.font(), 1.0).pointSizeF()
         text = (
-            f"<span style='font-size:{size:.0f}pt; color:#282828'>"
+            f"<span style='font-size:{size:.0f}pt; color:{theme.ink_hex()}'>"
             f"<b style='color:{color}'>Newton's next step</b><br>"
             f"Hessian H:<table style='font-family:monospace'>{rows}</table>"
             f"eigenvalues: {_fmt(w[0])}, {_fmt(w[1])}<br>"

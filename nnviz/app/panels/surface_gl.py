@@ -19,6 +19,8 @@ import numpy as np
 from PySide6.QtGui import QFont, QGuiApplication, QVector3D
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from nnviz.app import theme
+
 Array = np.ndarray
 
 _STATUS: tuple[bool, str] | None = None
@@ -84,7 +86,7 @@ class SurfaceGL:
 
         self.gl = gl
         self.view = gl.GLViewWidget()
-        self.view.setBackgroundColor("w")
+        self.view.setBackgroundColor(theme.background())
         self.view.setCameraPosition(pos=QVector3D(0.0, 0.0, 0.35 * HEIGHT), distance=36, elevation=26,
                                     azimuth=-62)
         self.view.setMinimumSize(200, 150)
@@ -121,7 +123,7 @@ class SurfaceGL:
         cap = QFont(font)
         cap.setBold(True)
         self.caption.setFont(cap)
-        self.caption.setStyleSheet("color: #282828; background: white; padding: 2px 6px;")
+        self.caption.setStyleSheet("color: palette(text); background: palette(base); padding: 2px 6px;")
         self.widget = QWidget()
         lay = QVBoxLayout(self.widget)
         lay.setContentsMargins(0, 0, 0, 0)

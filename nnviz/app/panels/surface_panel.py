@@ -77,7 +77,7 @@ from nnviz.app.panels.surface_service import (
     is_finite_vector,
 )
 from nnviz.app.plot_helpers import format_number
-from nnviz.app.views.common import INK, plot_font, rgb, style_plot
+from nnviz.app.views.common import ink, plot_font, rgb, style_plot
 from nnviz.app.worker import protect_none_refcount
 from nnviz.engine.heads import make_head
 from nnviz.engine.landscape import Surface, closed_form_least_squares
@@ -259,7 +259,7 @@ class SurfacePanel(Panel):
 
         # 2-D: map + colour bar, inset below
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -279,18 +279,18 @@ class SurfacePanel(Panel):
         self.path_line = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOR, width=3), antialias=True)
         self.plot.addItem(self.path_halo)
         self.plot.addItem(self.path_line)
-        self.star = pg.ScatterPlotItem(symbol="star", size=34, pen=pg.mkPen(INK, width=2),
+        self.star = pg.ScatterPlotItem(symbol="star", size=34, pen=pg.mkPen(ink(), width=2),
                                        brush=pg.mkBrush(STAR_COLOR))
-        self.star_text = pg.TextItem("", color=INK, anchor=(0, 1.1), fill=pg.mkBrush(255, 255, 255, 215))
+        self.star_text = pg.TextItem("", color=ink(), anchor=(0, 1.1), fill=pg.mkBrush(255, 255, 255, 215))
         self.star_text.setFont(plot_font(self.font(), 1.25, bold=True))
         self.plot.addItem(self.star)
         self.plot.addItem(self.star_text)
         self.start = pg.TargetItem(pos=(0, 0), size=26, symbol="o", movable=False,
-                                   pen=pg.mkPen(INK, width=2.5), brush=pg.mkBrush(START_COLOR),
-                                   hoverPen=pg.mkPen(INK, width=4), hoverBrush=pg.mkBrush(255, 255, 255))
+                                   pen=pg.mkPen(ink(), width=2.5), brush=pg.mkBrush(START_COLOR),
+                                   hoverPen=pg.mkPen(ink(), width=4), hoverBrush=pg.mkBrush(255, 255, 255))
         self.start.sigPositionChangeFinished.connect(self._start_dropped)
         self.plot.addItem(self.start)
-        self.now = pg.ScatterPlotItem(symbol="o", size=26, pen=pg.mkPen(INK, width=2.5),
+        self.now = pg.ScatterPlotItem(symbol="o", size=26, pen=pg.mkPen(ink(), width=2.5),
                                       brush=pg.mkBrush(NOW_COLOR))
         self.plot.addItem(self.now)
         for item in (self.path_halo, self.path_line, self.star, self.star_text, self.start, self.now):
@@ -301,14 +301,14 @@ class SurfacePanel(Panel):
 
         pt = plot_font(self.font(), 1.2).pointSizeF()
         self.legend = pg.LegendItem(offset=(8, 8), brush=pg.mkBrush(255, 255, 255, 220),
-                                    pen=pg.mkPen(INK), labelTextSize=f"{pt:.0f}pt", labelTextColor=INK,
+                                    pen=pg.mkPen(ink()), labelTextSize=f"{pt:.0f}pt", labelTextColor=ink(),
                                     verSpacing=-4)
         self.legend.setParentItem(self.plot.getViewBox())
         self._legend_samples = {
             "path": pg.PlotDataItem([0, 1], [0, 0], pen=pg.mkPen(PATH_HALO, width=4)),
-            "now": pg.ScatterPlotItem(symbol="o", size=16, pen=pg.mkPen(INK, width=2), brush=NOW_COLOR),
-            "start": pg.ScatterPlotItem(symbol="o", size=16, pen=pg.mkPen(INK, width=2), brush=START_COLOR),
-            "star": pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen(INK, width=1.5),
+            "now": pg.ScatterPlotItem(symbol="o", size=16, pen=pg.mkPen(ink(), width=2), brush=NOW_COLOR),
+            "start": pg.ScatterPlotItem(symbol="o", size=16, pen=pg.mkPen(ink(), width=2), brush=START_COLOR),
+            "star": pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen(ink(), width=1.5),
                                        brush=STAR_COLOR),
             "off": pg.PlotDataItem([], [], pen=None),  # text only
         }
@@ -322,8 +322,8 @@ class SurfacePanel(Panel):
         axis = self.colorbar.getAxis("right")
         axis.setStyle(tickFont=plot_font(self._plot_font, 1.15))
         axis.setWidth(None)  # fit the large tick labels and the axis label
-        axis.setTextPen(rgb(INK))
-        axis.setPen(rgb(INK))
+        axis.setTextPen(rgb(ink()))
+        axis.setPen(rgb(ink()))
         self.glw.addItem(self.colorbar, row=0, col=1)
         self._colorbar_label = ""
 
@@ -339,7 +339,7 @@ class SurfacePanel(Panel):
         self.inset_plane = self.inset.plot([], [], pen=pg.mkPen(PLANE_COLOR, width=3))
         tc, pc = (f"#{c[0]:02x}{c[1]:02x}{c[2]:02x}" for c in (TRUE_COLOR, PLANE_COLOR))
         self.inset.setTitle(
-            f"<span style='font-size:{pt:.0f}pt; color:#282828'>Loss along the path: "
+            f"<span style='font-size:{pt:.0f}pt; color:{theme.ink_hex()}'>Loss along the path: "
             f"<b style='color:{tc}'>━ true loss at the checkpoints</b> &nbsp; "
             f"<b style='color:{pc}'>━ loss on the plane under the path</b></span>"
         )
@@ -353,11 +353,11 @@ class SurfacePanel(Panel):
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setFont(plot_font(self.font(), 1.05, bold=True))
-        self.note.setStyleSheet("color: #7a3b00; padding: 2px 6px;")
+        self.note.setStyleSheet("color: #7a4d00; background: #fff3cd; padding: 2px 6px;")
         self.note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.note.hide()
         self.status = QLabel("")
-        self.status.setStyleSheet("color: #555555; padding: 0px 6px;")
+        self.status.setStyleSheet("padding: 0px 6px;")
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 2)
@@ -796,8 +796,8 @@ class SurfacePanel(Panel):
         label = "log₁₀ loss" if self._log else "loss"
         if label != self._colorbar_label:
             self._colorbar_label = label
-            self.colorbar.getAxis("right").setLabel(label, **{
-                "font-size": f"{plot_font(self._plot_font, 1.35).pointSizeF():.0f}pt", "color": "#282828"})
+            size = f"{plot_font(self._plot_font, 1.35).pointSizeF():.0f}pt"
+            self.colorbar.getAxis("right").setLabel(label, **{"font-size": size, "color": theme.ink_hex()})
         xs, ys = contour_segments(surf.alphas, surf.betas, disp, nice_levels(lo, hi, 10))
         self.contours.setData(xs, ys, connect="pairs")
         self.plot.setLabel("bottom", surf.labels[0])

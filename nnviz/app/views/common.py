@@ -15,8 +15,12 @@ Array = np.ndarray
 
 #: Colour of values that are not finite (a diverged run) and of units with no data.
 MISSING = (190, 190, 190)
-#: Dark outline / text colour used on plots.
-INK = (40, 40, 40)
+
+
+def ink() -> tuple[int, int, int]:
+    """Outline and text colour on plots: the current theme's (dark on light pages)."""
+    return theme.current().ink
+
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -247,16 +251,17 @@ def plot_font(widget_font: QFont, scale: float = 1.0, bold: bool = False) -> QFo
 def style_plot(plot_item, widget_font: QFont, bottom: str = "", left: str = "",
                right: str | None = None) -> None:
     """Large ticks and axis labels for a projected pyqtgraph PlotItem."""
-    tick = plot_font(widget_font, 1.15)
+    tick = plot_font(widget_font, 1.15, bold=theme.current().bold_plots)
     label_pt = plot_font(widget_font, 1.35).pointSizeF()
-    ink = "#{:02x}{:02x}{:02x}".format(*INK)
+    ink_hex = theme.hex_color(ink())
     for name in ("bottom", "left", "right", "top"):
         ax = plot_item.getAxis(name)
         ax.setStyle(tickFont=tick, tickTextOffset=6)
         ax.enableAutoSIPrefix(False)  # "loss (×0.001)" confuses students
-        ax.setPen(rgb(INK))
-        ax.setTextPen(rgb(INK))
-    style = {"font-size": f"{label_pt:.0f}pt", "color": ink}
+        ax.setPen(rgb(ink()))
+        ax.setTextPen(rgb(ink()))
+    style = {"font-size": f"{label_pt:.0f}pt", "color": ink_hex,
+             "font-weight": "bold" if theme.current().bold_plots else "normal"}
     if bottom:
         plot_item.setLabel("bottom", bottom, **style)
     if left:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
-from nnviz.app.views.common import INK, plot_font, style_plot
+from nnviz.app.views.common import ink, plot_font, style_plot
 
 Array = np.ndarray
 MAX_POINTS = 600  # ~one point per 2-3 pixels at 1920 wide: painting wide pens is the cost
@@ -103,7 +103,7 @@ class LossView(Panel):
         bar.addWidget(self.summary, 1)
 
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -146,7 +146,7 @@ class LossView(Panel):
 
         self.legend = pg.LegendItem(
             colCount=4, labelTextSize=f"{plot_font(self.font(), 1.15).pointSizeF():.0f}pt",
-            labelTextColor=INK, horSpacing=30,
+            labelTextColor=ink(), horSpacing=30,
         )
         self.glw.addItem(self.legend, row=1, col=0)
         self._legend_shown = True

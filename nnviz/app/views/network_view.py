@@ -28,6 +28,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFont,
     QFontMetricsF,
     QImage,
     QPainter,
@@ -72,10 +73,6 @@ from nnviz.engine.network import flat_index
 Array = np.ndarray
 _N_SAMPLES = 17  # points per link for hit-testing
 _HIT_TOLERANCE = 6.0  # px
-
-
-#: The canvas colour links are pre-mixed with (see ``_update_links``).
-LINK_BACKGROUND = (255, 255, 255)
 
 
 def _over(color: tuple[int, int, int], alpha: int, back: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -191,7 +188,7 @@ class NeuronTile(QGraphicsItem):
             p.drawLine(QPointF(self.size - m, m), QPointF(m, self.size - m))
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if self.hovered:
-            p.setPen(QPen(QColor(0, 0, 0), 3))
+            p.setPen(QPen(QColor(*theme.ink()), 3))
         else:
             p.setPen(QPen(QColor(110, 110, 110), 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -200,9 +197,9 @@ class NeuronTile(QGraphicsItem):
             br = self.bias_rect()
             p.setBrush(QBrush(self.bias_color))
             if self.bias_selected:
-                pen = QPen(QColor(0, 0, 0), 3, Qt.PenStyle.DashLine)
+                pen = QPen(QColor(*theme.ink()), 3, Qt.PenStyle.DashLine)
             elif self.bias_hovered:
-                pen = QPen(QColor(0, 0, 0), 3)
+                pen = QPen(QColor(*theme.ink()), 3)
             else:
                 pen = QPen(QColor(60, 60, 60), 1.2)
             p.setPen(pen)
@@ -274,11 +271,11 @@ class LinkLayer(QGraphicsItem):
         p.setBrush(Qt.BrushStyle.NoBrush)
         for i in sorted(self.selected):
             if i < len(self.paths):
-                pen = QPen(QColor(0, 0, 0), self.widths[i] + 6, Qt.PenStyle.DashLine)
+                pen = QPen(QColor(*theme.ink()), self.widths[i] + 6, Qt.PenStyle.DashLine)
                 p.setPen(pen)
                 p.drawPath(self.paths[i])
         if self.hovered is not None and self.hovered < len(self.paths):
-            p.setPen(QPen(QColor(0, 0, 0), self.widths[self.hovered] + 5))
+            p.setPen(QPen(QColor(*theme.ink()), self.widths[self.hovered] + 5))
             p.drawPath(self.paths[self.hovered])
         for i in self.order:
             pen = QPen(self.colors[i], float(self.widths[i]))
@@ -324,7 +321,7 @@ class ParamEditor(QFrame):
         super().__init__(parent)
         self.setObjectName("paramEditor")
         self.setStyleSheet(
-            "#paramEditor { background: white; border: 2px solid #333; border-radius: 6px; }"
+            "#paramEditor { background: palette(base); border: 2px solid palette(text); border-radius: 6px; }"
         )
         self._on_commit = on_commit
         self.target: tuple[int, int, int] | None = None
@@ -343,7 +340,6 @@ class ParamEditor(QFrame):
         self.error.hide()
         lay.addWidget(self.error)
         hint = QLabel("Enter to apply · Esc to cancel")
-        hint.setStyleSheet("color: #555;")
         lay.addWidget(hint)
         self.hide()
 
@@ -383,7 +379,7 @@ class _Canvas(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setBackgroundBrush(QColor(255, 255, 255))
+        self.setBackgroundBrush(QColor(*theme.background()))
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setMouseTracking(True)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
@@ -502,6 +498,11 @@ class NetworkView(Panel):
         self._update_biases()
         self._update_dropout()
         self._refresh_tooltip()
+
+    def theme_changed(self) -> None:
+        """New page and ink colours: repaint the canvas and rebuild the labels."""
+        self.canvas.setBackgroundBrush(QColor(*theme.background()))
+        self._key = None
 
     def export_items(self) -> list:
         """The QGraphicsView; render its ``scene()`` with a QPainter (PNG or QSvgGenerator)."""
@@ -655,7 +656,7 @@ class NetworkView(Panel):
             f"<span style='color:{neg}'>━━</span> w&nbsp;&lt;&nbsp;0 &nbsp; "
             f"<span style='color:{pos}'>━━</span> w&nbsp;&gt;&nbsp;0 &nbsp; width&nbsp;∝&nbsp;|w|"
             f" &nbsp; <span style='color:{pos}'>■</span> bias &nbsp;·&nbsp; "
-            "<span style='color:#555'>hover: value &amp; gradient · click: edit</span>"
+            f"<span style='color:{theme.muted_hex()}'>hover: value &amp; gradient · click: edit</span>"
         )
         self._legend.setZValue(3)
         self.scene.addItem(self._legend)
@@ -677,7 +678,7 @@ class NetworkView(Panel):
     def _add_label(self, tile: NeuronTile, text: str, side: str) -> None:
         item = QGraphicsSimpleTextItem(text)
         item.setZValue(3)
-        item.setBrush(QColor(30, 30, 30))
+        item.setBrush(QColor(*theme.ink()))
         self.scene.addItem(item)
         self._labels.append((tile, item, side))
 
@@ -744,7 +745,7 @@ class NetworkView(Panel):
             ends = np.array([[t.x(), t.y() + T / 2] for t in dst]).reshape(-1, 2)
             ll.set_geometry(starts, ends)
         # headers: full text when it fits, compact otherwise
-        for col, (a, b) in enumerate(self._headers):
+        for a, b in self._headers:
             a.setFont(head_font)
             b.setFont(sub_font)
             for it in (a, b):  # measured as drawn: font metrics alone under-estimate it
@@ -752,10 +753,24 @@ class NetworkView(Panel):
                 it.setText(full)
                 if it.boundingRect().width() > col_spacing * 0.9:
                     it.setText(short)
+        # still too wide for their neighbours (large fonts, many layers): smaller type
+        if len(self._headers) > 1:
+            for row, font in ((0, head_font), (1, sub_font)):
+                items = [pair[row] for pair in self._headers]
+                gap = QFontMetricsF(font).height() * 0.6  # white space between neighbours
+                need = max((p.boundingRect().width() + q.boundingRect().width()) / 2 + gap
+                           for p, q in zip(items, items[1:], strict=False)) / max(col_spacing, 1.0)
+                if need > 1.0:
+                    smaller = QFont(font)
+                    smaller.setPointSizeF(max(6.0, font.pointSizeF() / need))
+                    for it in items:
+                        it.setFont(smaller)
+        for col, (a, b) in enumerate(self._headers):
             cx = xs[col] + T / 2
             a.setPos(cx - a.boundingRect().width() / 2, 8)
             b.setPos(cx - b.boundingRect().width() / 2, 8 + fm_head.height())
-            b.setBrush(QColor(70, 70, 70))
+            a.setBrush(QColor(*theme.ink()))
+            b.setBrush(QColor(*theme.muted()))
         for tile, item, side in self._labels:
             item.setFont(label_font)
             br = item.boundingRect()
@@ -869,7 +884,7 @@ class NetworkView(Panel):
         T = self._tile_px
         max_w = float(min(12.0, max(2.5, T / 7.0)))
         neg, pos = theme.NEGATIVE, theme.POSITIVE
-        back = LINK_BACKGROUND
+        back = theme.background()  # links are pre-mixed with the page
         for ll, W, m in zip(self.links, s.weights, mags, strict=False):
             w = np.asarray(W, float).ravel()
             with np.errstate(all="ignore"):
@@ -1003,10 +1018,10 @@ class NetworkView(Panel):
             where = "bias of " + ("output" if layer == len(s.sizes) - 2 else f"h{layer + 1}")
             where += f"[{col}]"
         return (
-            f"<b>{name}</b> &nbsp; <span style='color:#555'>{where}</span><br>"
+            f"<b>{name}</b> &nbsp; <span style='color:{theme.muted_hex()}'>{where}</span><br>"
             f"value&nbsp;&nbsp;&nbsp;&nbsp;{_fmt(value)}<br>"
             f"gradient&nbsp;{_fmt(grad)}<br>"
-            "<span style='color:#555'>click: edit · Ctrl+click: use for loss surface</span>"
+            f"<span style='color:{theme.muted_hex()}'>click: edit · Ctrl+click: use for loss surface</span>"
         )
 
     def _set_hover(self, hit: tuple | None) -> None:

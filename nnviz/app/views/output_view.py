@@ -40,9 +40,9 @@ from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
 from nnviz.app.views.common import (
     DIVERGING,
-    INK,
     class_color,
     finite_absmax,
+    ink,
     map_signed,
     neuron_kind,
     neuron_rgba,
@@ -124,7 +124,7 @@ class OutputView(Panel):
 
         # plot ------------------------------------------------------------------------
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
+        self.glw.setBackground(theme.background())
         self.layout_item = self.glw.ci
         self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=1)
         vb = self.plot.getViewBox()
@@ -137,7 +137,7 @@ class OutputView(Panel):
         self.image.setZValue(-10)
         self.image.setOpacity(0.88)
         self.plot.addItem(self.image)
-        self.fit_curve = pg.PlotDataItem(pen=pg.mkPen(color=INK, width=4), connect="finite")
+        self.fit_curve = pg.PlotDataItem(pen=pg.mkPen(color=ink(), width=4), connect="finite")
         self.fit_curve.setZValue(5)
         self.neuron_curve = pg.PlotDataItem(
             pen=pg.mkPen(color=(0, 130, 90), width=4), connect="finite")
@@ -150,8 +150,8 @@ class OutputView(Panel):
         self.test_points.setZValue(11)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        self.caption = pg.TextItem("", color=INK, fill=pg.mkBrush(255, 255, 255, 220),
-                                   border=pg.mkPen(INK), anchor=(0, 0))
+        self.caption = pg.TextItem("", color=ink(), fill=pg.mkBrush(255, 255, 255, 220),
+                                   border=pg.mkPen(ink()), anchor=(0, 0))
         self.caption.setZValue(20)
         self.caption.setFont(plot_font(self.font(), 1.3, bold=True))
         self.plot.addItem(self.caption, ignoreBounds=True)
@@ -169,9 +169,10 @@ class OutputView(Panel):
         )
         self.colorbar.axis.setStyle(tickFont=plot_font(self.font(), 1.1))
         self.colorbar.axis.enableAutoSIPrefix(False)
-        self.colorbar.axis.setTextPen(pg.mkPen(INK))
+        self.colorbar.axis.setTextPen(pg.mkPen(ink()))
         self.colorbar.axis.setLabel("P(class 1)", **{
             "font-size": f"{plot_font(self.font(), 1.25).pointSizeF():.0f}pt"})
+        self.colorbar.axis.setWidth(None)  # room for the large ticks and the label (not a fixed 45 px)
         # columns: spacer | plot | colour bar | spacer, so a square plot stays centred
         self._spacers = [pg.GraphicsWidget(), pg.GraphicsWidget()]
         self.glw.addItem(self._spacers[0], row=0, col=0)
@@ -182,7 +183,7 @@ class OutputView(Panel):
             sp.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         vb.sigResized.connect(self._fit_square)
         label_size = f"{plot_font(self.font(), 1.2).pointSizeF():.0f}pt"
-        self.legend = pg.LegendItem(colCount=4, labelTextSize=label_size, labelTextColor=INK, horSpacing=28)
+        self.legend = pg.LegendItem(colCount=4, labelTextSize=label_size, labelTextColor=ink(), horSpacing=28)
         self.glw.addItem(self.legend, row=1, col=0, colspan=4)
         self._legend_samples: list = []
 
@@ -341,7 +342,7 @@ class OutputView(Panel):
         def sample(brush, pen):
             return pg.ScatterPlotItem(symbol="o", size=POINT_SIZE + 4, brush=brush, pen=pen)
 
-        dark = pg.mkPen(color=INK, width=1.5)
+        dark = pg.mkPen(color=ink(), width=1.5)
         if s.task == "classification":
             for k in range(s.n_classes):
                 c = class_color(k, s.n_classes)
@@ -349,7 +350,7 @@ class OutputView(Panel):
                 extra = (" (orange)" if k == 0 else " (blue)") if s.n_classes <= 2 else ""
                 self.legend.addItem(it, f"class {k}{extra}")
                 self._legend_samples.append(it)
-            it = sample(pg.mkBrush(255, 255, 255), pg.mkPen(color=INK, width=3))
+            it = sample(pg.mkBrush(255, 255, 255), pg.mkPen(color=ink(), width=3))
             self.legend.addItem(it, "test (hollow)")
             self._legend_samples.append(it)
         else:
@@ -360,7 +361,7 @@ class OutputView(Panel):
             self.legend.addItem(it, "test")
             self._legend_samples.append(it)
             if s.dataset.input_dim == 1:
-                it = pg.PlotDataItem([], [], pen=pg.mkPen(color=INK, width=4))
+                it = pg.PlotDataItem([], [], pen=pg.mkPen(color=ink(), width=4))
                 self.legend.addItem(it, "network ŷ(x)")
                 self._legend_samples.append(it)
             else:
@@ -390,7 +391,7 @@ class OutputView(Panel):
     def _update_points(self) -> None:
         s = self._snap
         ds = s.dataset
-        dark = _pen(INK, 1.3, self._pens)
+        dark = _pen(ink(), 1.3, self._pens)
         for item, pts, y, test in (
             (self.train_points, ds.points_train, ds.y_train, False),
             (self.test_points, ds.points_test, ds.y_test, True),
