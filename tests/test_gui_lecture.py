@@ -231,3 +231,31 @@ def test_shortcuts_dialog_lists_the_menu_shortcuts(window):
     assert "presentation mode" in keys.values()
     assert "next theme" in keys.values()
     assert any(k.startswith("Ctrl+S") for k in keys)
+
+
+def test_recording_can_be_saved_as_an_mp4_video(window, tmp_path, qtbot):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+
+    assert window.lecture.start_recording("output")
+    window.play()
+    qtbot.waitUntil(lambda: len(window.lecture.recorder.frames) >= 6, timeout=15000)
+    window.pause()
+    path = window.lecture.stop_recording(str(tmp_path / "training.mp4"))
+    data = path.read_bytes()
+    assert data[4:8] == b"ftyp"  # an ISO media (MP4) file
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames >= 6 and seconds > 0
+
+
+def test_mp4_without_frames_is_a_clear_error(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    from PySide6.QtWidgets import QWidget
+
+    from nnviz.app.export import ExportError
+    from nnviz.app.recorder import PanelRecorder
+
+    make_app()
+    recorder = PanelRecorder(QWidget())
+    with pytest.raises(ExportError, match="nothing was recorded"):
+        recorder.save(tmp_path / "empty.mp4")
+    assert not (tmp_path / "empty.mp4").exists()

@@ -374,11 +374,14 @@ class LectureTools(QObject):
         if recorder is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(w, "Save animation", "training.gif", "GIF (*.gif)")
+            from nnviz.app.recorder import mp4_available
+
+            kinds = "GIF (*.gif);;MP4 video (*.mp4)" if mp4_available() else "GIF (*.gif)"
+            path, _ = QFileDialog.getSaveFileName(w, "Save animation", "training.gif", kinds)
             if not path:
                 return None
         try:
-            out = recorder.save_gif(path)
+            out = recorder.save(path)
         except ExportError as exc:
             w.show_warning(str(exc))
             return None

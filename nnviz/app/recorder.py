@@ -2,6 +2,8 @@
 
 Qt can read GIFs but not write them, so the encoder is Pillow's (an optional extra:
 ``pip install "nnviz[record]"``), which quantises colours well and keeps files small.
+MP4 goes through imageio-ffmpeg (``pip install "nnviz[mp4]"``), whose wheel carries its
+own ffmpeg binary, so it works offline; it is not in the installers (70 MB for one feature).
 Frames are rendered from the panel itself (``render_image``), so hidden docks and other
 windows never end up in the animation, and the frame size does not depend on the screen.
 """
@@ -23,6 +25,10 @@ MAX_FRAMES = 600
 
 def recording_available() -> bool:
     return importlib.util.find_spec("PIL") is not None
+
+
+def mp4_available() -> bool:
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
 
 
 class PanelRecorder:
@@ -63,6 +69,41 @@ class PanelRecorder:
         except OSError as exc:
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path
+
+
+    def save_mp4(self, path: str | Path) -> Path:
+        """Write the frames as an H.264 MP4 (yuv420p, so every player and slide tool reads it)."""
+        if not mp4_available():
+            raise ExportError('MP4 needs imageio-ffmpeg: pip install "nnviz[mp4]" (or save a GIF)')
+        if not self.frames:
+            raise ExportError("nothing was recorded: start training while recording")
+        import numpy as np
+        from imageio_ffmpeg import write_frames
+
+        # yuv420p needs even sides; frames can differ by a pixel if the panel was resized
+        w0, h0 = self.frames[0].size
+        width, height = w0 - w0 % 2, h0 - h0 % 2
+        path = Path(path)
+        writer = write_frames(str(path), (width, height), fps=self.fps, codec="libx264",
+                              macro_block_size=2, quality=8, ffmpeg_log_level="error")
+        try:
+            writer.send(None)
+            for frame in self.frames:
+                arr = np.asarray(frame.convert("RGB"))[:height, :width]
+                if arr.shape[:2] != (height, width):  # a smaller frame: pad with white
+                    pad = np.full((height, width, 3), 255, np.uint8)
+                    pad[: arr.shape[0], : arr.shape[1]] = arr
+                    arr = pad
+                writer.send(np.ascontiguousarray(arr))
+        except (OSError, RuntimeError) as exc:
+            raise ExportError(f"cannot write {path}: {exc}") from None
+        finally:
+            writer.close()
+        return path
+
+    def save(self, path: str | Path) -> Path:
+        """GIF or MP4, by the file's extension."""
+        return self.save_mp4(path) if str(path).lower().endswith(".mp4") else self.save_gif(path)
 
 
 def _to_pillow(image: QImage):

@@ -367,6 +367,23 @@ class OutputView(Panel):
             else:
                 self.legend.addItem(sample(pg.mkBrush(*theme.NEGATIVE), dark), "negative")
                 self.legend.addItem(sample(pg.mkBrush(*theme.POSITIVE), dark), "positive")
+        self._fit_legend()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit: a row wider than the view would push the plot
+        and its colour bar out of sight (at 1280×720 the output dock is ~430 px wide)."""
+        items = self.legend.items
+        if not items:
+            return
+        per_item = max(sample.boundingRect().width() + label.boundingRect().width()
+                       for sample, label in items) + 36
+        cols = int(max(1, min(len(items), 4, (self.width() - 20) // max(per_item, 1.0))))
+        if cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
