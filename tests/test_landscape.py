@@ -32,7 +32,7 @@ from nnviz.engine.landscape import (
     two_param_slice,
     unproject,
 )
-from nnviz.engine.network import Network
+from nnviz.engine.network import Network, flat_index
 from nnviz.engine.trainer import Trainer
 
 
@@ -309,3 +309,26 @@ def test_closed_form_least_squares_is_the_surface_minimum():
     assert (a, bb) == (pytest.approx(w[0]), pytest.approx(b))
     W2, b2 = closed_form_least_squares(rng.normal(size=(30, 3)), rng.normal(size=30))
     assert W2.shape == (3,) and isinstance(b2, float)
+
+
+@pytest.mark.parametrize("layers", [(0, 0), (2, 2), (6, 6), (3, 5), (6, 1)])
+def test_two_param_slices_through_any_layer_equal_direct_loss(layers):
+    """Slices whose parameters sit in later layers reuse the earlier layers' outputs
+    (computed once); every grid point must still equal a full forward pass."""
+    sc = Scenario()
+    sc.data.dataset = "spiral"
+    sc.model.hidden = [8] * 6
+    sc.data.n = 200
+    sc.training.l1, sc.training.l2 = 0.001, 0.01
+    tr = Trainer(sc)
+    net = tr.net
+    tr.train(3)
+    sizes = net.sizes
+    i = flat_index(sizes, layers[0], 1, 0)
+    j = flat_index(sizes, layers[1], sizes[layers[1]], 0)  # a bias
+    s = two_param_slice(tr, None, i, j, span=1.5, resolution=9)
+    aa, bb = np.meshgrid(s.alphas, s.betas)
+    thetas = np.repeat(net.theta[None], aa.size, axis=0)
+    thetas[:, i], thetas[:, j] = aa.ravel(), bb.ravel()
+    ref = functional.loss_batched(net, thetas, tr.dataset.X_train, tr.T_train, 0.001, 0.01)
+    np.testing.assert_allclose(s.loss.ravel(), ref, rtol=1e-10)

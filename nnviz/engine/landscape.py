@@ -301,24 +301,28 @@ def default_chunk(net: Network, n_examples: int) -> int:
 
 
 class _Buffers:
-    """One thread's reusable arrays for chunks of ``k`` parameter sets."""
+    """One thread's reusable arrays for chunks of ``k`` parameter sets, from layer
+    ``start`` on (the layers before it are shared by every point and computed once)."""
 
-    def __init__(self, net: Network, k: int, n: int):
+    def __init__(self, net: Network, k: int, n: int, start: int = 0):
         self.k = k
         self.coef = np.ones((k, 3))
         self.theta = np.empty((k, net.n_params))
-        self.z0 = np.empty((k, net.sizes[1], n))
-        # hidden outputs with a trailing ones row: (k, fan_out + 1, n)
-        self.a_aug = [np.ones((k, f + 1, n)) for f in net.sizes[1:-1]]
+        self.z0 = np.empty((k, net.sizes[start + 1], n))
+        # hidden outputs with a trailing ones row: (k, fan_out + 1, n); None before start
+        self.a_aug = [np.ones((k, f + 1, n)) if layer >= start else None
+                      for layer, f in enumerate(net.sizes[1:-1])]
         self.z_out = np.empty((k, net.sizes[-1], n))
 
 
 class LossEvaluator:
     """The objective at many points θ = θ₀ + α d₁ + β d₂ of one plane, vectorised.
 
-    Construction precomputes what every point shares (the first layer's three
-    pre-activation products, column-layout targets); ``__call__`` evaluates flat
-    arrays of (α, β). One evaluator serves a whole coarse-to-fine sequence.
+    Construction precomputes what every point shares: the layers before the first one
+    the directions touch (a two-parameter slice of the output layer recomputes only that
+    layer), that layer's three pre-activation products, and the column-layout targets.
+    ``__call__`` evaluates flat arrays of (α, β). One evaluator serves a whole
+    coarse-to-fine sequence.
     """
 
     def __init__(
@@ -343,10 +347,15 @@ class LossEvaluator:
         self.t_cols = _column_targets(T)
         if self.t_cols.shape != (net.sizes[-1], self.n):
             raise ValueError(f"targets must have shape ({self.n}, {net.sizes[-1]})")
-        x_aug = columns_with_ones(X)  # (d + 1, n)
-        s0 = net.slots[0]
-        # Z of layer 0 for θ₀, d₁, d₂: (3, fan_out · n), combined per point by one product.
-        self.p0 = np.stack([s0.block(v) @ x_aug for v in self.basis]).reshape(3, -1)
+        self.start = _first_moving_layer(net, self.basis[1], self.basis[2])
+        a_aug = columns_with_ones(X)  # (d + 1, n)
+        for layer in range(self.start):  # identical at every point: once, here
+            z = net.slots[layer].block(self.basis[0]) @ a_aug
+            a_aug = columns_with_ones(net.activations[layer].forward(z).T)
+        first = net.slots[self.start]
+        # Z of the first moving layer for θ₀, d₁, d₂: (3, fan_out · n), combined per
+        # point by one product.
+        self.p0 = np.stack([first.block(v) @ a_aug for v in self.basis]).reshape(3, -1)
         self.l1, self.l2 = float(l1), float(l2)
         self.chunk = int(chunk) if chunk else default_chunk(net, self.n)
         self.workers = max(1, int(workers))
@@ -356,7 +365,7 @@ class LossEvaluator:
     def _buffers(self, k: int) -> _Buffers:
         bufs = getattr(self._local, "bufs", None)
         if bufs is None or bufs.k != k:
-            bufs = self._local.bufs = _Buffers(self.net, k, self.n)
+            bufs = self._local.bufs = _Buffers(self.net, k, self.n, self.start)
         return bufs
 
     def _chunk(self, alphas: Array, betas: Array, out: Array) -> None:
@@ -369,12 +378,12 @@ class LossEvaluator:
         # (k × 3)·(3 × m) GEMM: OpenBLAS would run the big one on its own threads, whose
         # spinning afterwards steals the core from the training thread and from workers=2.
         theta = np.matmul(coef[:, None, :], self.basis, out=buf.theta[:, None, :])[:, 0]  # (k, P)
-        last = net.n_layers - 1
-        z0 = buf.z_out if last == 0 else buf.z0
+        last, start = net.n_layers - 1, self.start
+        z0 = buf.z_out if start == last else buf.z0
         np.matmul(coef[:, None, :], self.p0, out=z0.reshape(k, 1, -1))
-        if last > 0:
-            net.activations[0].forward(z0, out=buf.a_aug[0][:, :-1])
-        for layer in range(1, last + 1):
+        if start < last:
+            net.activations[start].forward(z0, out=buf.a_aug[start][:, :-1])
+        for layer in range(start + 1, last + 1):
             s = net.slots[layer]
             m = theta[:, s.start : s.stop].reshape(k, s.fan_out, s.fan_in + 1)
             inp = buf.a_aug[layer - 1]
@@ -438,6 +447,18 @@ class LossEvaluator:
                     for _ in pool.map(run, starts):
                         pass
         return out
+
+
+def _first_moving_layer(net: Network, d1: Array, d2: Array) -> int:
+    """The first layer whose parameters either direction changes (the last if none)."""
+    moving = np.flatnonzero((d1 != 0) | (d2 != 0))
+    if moving.size == 0:
+        return net.n_layers - 1
+    first = int(moving[0])
+    for layer, slot in enumerate(net.slots):
+        if slot.start <= first < slot.stop:
+            return layer
+    return 0
 
 
 def surface(
