@@ -259,3 +259,24 @@ def test_mp4_without_frames_is_a_clear_error(tmp_path):
     with pytest.raises(ExportError, match="nothing was recorded"):
         recorder.save(tmp_path / "empty.mp4")
     assert not (tmp_path / "empty.mp4").exists()
+
+
+def test_a_variant_side_by_side_trains_in_a_linked_second_window(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("NNVIZ_DATA_DIR", str(tmp_path / "data"))
+    lesson = find_lesson("03-xor")
+    assert window.lecture.open_lesson(lesson)
+    variant = lesson.parent / "variants" / "xor-perceptron.toml"
+    link = window.lecture.open_side_by_side(variant)
+    b = link.companion
+    qtbot.addWidget(b)
+    assert b.isVisible() and b.scenario.model.hidden == [] and window.scenario.model.hidden != []
+    assert not b.controls_dock.isVisible() and window.controls_dock.isVisible()
+    assert window.windowTitle().startswith("A · ") and b.windowTitle().startswith("B · ")
+    window.toolbar.play_action.trigger()  # what Space does: both sides start
+    qtbot.waitUntil(lambda: b.session.call(lambda t: t.epoch) > 3, timeout=10000)
+    window.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: b.session.status != "running", timeout=5000)
+    window.close()
+    qtbot.waitUntil(lambda: not b.isVisible(), timeout=5000)  # closing A closes B
+    assert not b.lecture.autosave_action.isChecked() and not b.lecture.recent_enabled
+    assert b.settings.fileName() != window.settings.fileName()  # B keeps nothing of its own

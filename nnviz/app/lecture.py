@@ -51,6 +51,7 @@ class LectureTools(QObject):
         self.lesson_path: Path | None = None
         self.presenting = False
         self.recorder = None
+        self.side_by_side = None
         self.recorded_panel: str | None = None
         self.caption = QLabel()
         self.caption.setWordWrap(True)
@@ -187,9 +188,14 @@ class LectureTools(QObject):
             if variants:
                 menu.addSeparator()
                 sub = menu.addMenu("Compare (A/B)")
+                labels = {}
                 for path in [self.lesson_path, *variants]:
-                    label = load_scenario(path).lesson.variant_label or path.stem
-                    sub.addAction(label, lambda p=path: self.open_lesson(p, keep_root=True))
+                    labels[path] = load_scenario(path).lesson.variant_label or path.stem
+                    sub.addAction(labels[path], lambda p=path: self.open_lesson(p, keep_root=True))
+                sub.addSeparator()
+                for path in [self.lesson_path, *variants]:
+                    sub.addAction(f"Side by side: {labels[path]} in a second window",
+                                  lambda p=path: self.open_side_by_side(p))
         menu.addSeparator()
         menu.addAction("Save as my lesson…", self.ask_save_lesson)
         menu.addAction("Edit the caption…", self.ask_caption)
@@ -210,6 +216,20 @@ class LectureTools(QObject):
         self.apply_lesson_view(scenario)
         self.remember_recent(path)
         return True
+
+    def open_side_by_side(self, path: str | Path):
+        """Train lesson file ``path`` in a second window beside this one (linked play,
+        pause and reset); returns the ``SideBySide`` link, or None if it failed."""
+        from nnviz.app.side_by_side import SideBySide
+
+        if self.side_by_side is not None and self.side_by_side.companion is not None:
+            self.side_by_side.companion.close()
+        link = SideBySide(self.window, path)
+        if not link.ok:
+            link.companion.close()
+            return None
+        self.side_by_side = link
+        return link
 
     def apply_lesson_view(self, scenario) -> None:
         lesson = scenario.lesson

@@ -16,7 +16,7 @@ Buttons: back, forward, backward (next weight), reset. Every number (inputs, wei
 biases, target, η) is editable in the boxes on the right, or by clicking a weight on
 the drawing; any edit recomputes the whole trace with ``trace_from_arrays`` (a few
 microseconds, fine on the GUI thread). The default content is the lectures' worked
-example (``worked_example()``); "Use current network" takes the training network from
+example (``worked_example()``); "Current network" takes the training network from
 the latest snapshot when it has at most ``MAX_TRACE_PARAMS`` parameters.
 """
 
@@ -437,16 +437,16 @@ class BackpropPanel(Panel):
 
         self.back_button = button("◀ Back", "Go back one step", self.back)
         self.forward_button = button("Forward ▶", "The forward pass, then the error", self.forward)
-        self.backward_button = button("Backward: next weight ▶", "The next weight's gradient (output layer "
-                                      "first), then the update", self.next_weight)
+        self.backward_button = button("Next weight ▶", "Backward: the next weight's gradient (output "
+                                      "layer first), then the update", self.next_weight)
         self.reset_button = button("Reset", "Back to the start of the step", self.reset)
         bar.addSpacing(16)
-        self.apply_button = button("Take the step (w ← w′)", "Use the updated weights and start again",
+        self.apply_button = button("Take the step", "w ← w′: use the updated weights and start again",
                                    self.take_step)
         bar.addStretch(1)
         self.example_button = button("Lecture example", "The worked example from the slides",
                                      self.load_worked_example)
-        self.network_button = button("Use current network", "Trace the training network (≤ 12 weights)",
+        self.network_button = button("Current network", "Trace the training network (≤ 12 weights)",
                                      self.use_current_network)
 
         self.step_label = QLabel("")
