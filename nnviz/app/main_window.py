@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -63,6 +63,32 @@ SHORTCUTS = (
 )
 
 
+class _AfterPaint(QObject):
+    """Calls back once the paints a frame caused are done.
+
+    Widgets paint on low-priority posted events, after zero-timers and queued calls
+    (pyqtgraph's scene posts its dirty-item pass as one). So: a zero-timer first (the
+    scene's pass has run by then and the paint requests are queued), then a low-priority
+    event of our own, which Qt delivers after the paint requests queued before it. The
+    worker then stays paused, without the GIL, until the frame is really on screen.
+    """
+
+    EVENT = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, callback, parent: QObject):
+        super().__init__(parent)
+        self._callback = callback
+
+    def arm(self) -> None:
+        QCoreApplication.postEvent(self, QEvent(self.EVENT), Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == self.EVENT:
+            self._callback()
+            return True
+        return super().event(event)
+
+
 def default_scenario() -> Scenario:
     """The experiment shown at start: Playground's circle, two hidden layers [4, 2]."""
     return Scenario()
@@ -105,6 +131,7 @@ class MainWindow(QMainWindow):
         self._due: dict[str, float] = {}  # when each view may be redrawn next
         self._frame: tuple[float, list[str], Snapshot | None] = (0.0, [], None)
         self.frames_drawn = 0
+        self._after_paint = _AfterPaint(self._drawn_done, self)
         self.redraws: dict[str, int] = {}  # per view, for benchmarks/bench_gui.py
         self.first_paint: float | None = None
         self.created_at = time.perf_counter()
@@ -503,7 +530,7 @@ class MainWindow(QMainWindow):
             self.frames_drawn += 1
             self.lecture.capture_frame(chosen)
         finally:
-            QTimer.singleShot(0, self._drawn_done)
+            QTimer.singleShot(0, self._after_paint.arm)
 
     def _drawn_done(self) -> None:
         """The frame is painted: book its cost, let the worker go on, plan the next one."""

@@ -13,6 +13,17 @@ def nice_ceil(v: float) -> float:
     return next(m * e for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * e >= v * (1 - 1e-12))
 
 
+def fine_ceil(v: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ᵏ at or above ``v``: an axis
+    end that stays put while a growing curve fills 80–100 % of the plot (a moving end
+    makes pyqtgraph rebuild the ticks at every frame)."""
+    if not math.isfinite(v) or v <= 0:
+        return 1.0
+    e = 10.0 ** math.floor(math.log10(v))
+    steps = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+    return next(m * e for m in steps if m * e >= v * (1 - 1e-12))
+
+
 def set_range_cached(cache: dict, plot, x: tuple | None = None, y: tuple | None = None,
                      padding: float = 0.0) -> None:
     """plot.setRange, skipped when the range has not changed (setRange costs ~0.3 ms)."""

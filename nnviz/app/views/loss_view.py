@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
+from nnviz.app.plot_helpers import fine_ceil, set_range_cached
 from nnviz.app.views.common import ink, plot_font, style_plot
 
 Array = np.ndarray
@@ -87,6 +88,7 @@ class LossView(Panel):
         super().__init__(parent)
         self._snap = None
         self._history = None
+        self._ranges: dict = {}  # set_range_cached: skip unchanged ranges
         self._metric: str | None = None  # "acc" | "r2"
         self._log = False
 
@@ -202,6 +204,7 @@ class LossView(Panel):
         if self.log_check.isChecked() != self._log:
             self.log_check.setChecked(self._log)
         self.plot.setLogMode(x=False, y=self._log)
+        self._ranges.clear()
         self._history = None
         if self._snap is not None:
             self.set_snapshot(self._snap)
@@ -233,6 +236,12 @@ class LossView(Panel):
         else:
             pairs = (("metric_train", "r2_train"), ("metric_test", "r2_test"))
             scale, lo_clip = 1.0, -1.0
+        highest = 0.0
+        for key in ("loss_train", "loss_test"):
+            y = self.curves[key].yData
+            if y is not None and y.size:
+                finite = y[np.isfinite(y)]
+                highest = max(highest, float(finite.max())) if finite.size else highest
         lowest = 0.0
         for key, src in pairs:
             y = np.asarray(h[src], dtype=float) * scale
@@ -249,7 +258,9 @@ class LossView(Panel):
         self.plot.getViewBox().setLimits(xMin=None)
         if n:
             last = float(epoch[-1]) if math.isfinite(float(epoch[-1])) else 0.0
-            self.plot.setXRange(0, max(1.0, last), padding=0.02)
+            y = None if self._log or not highest > 0 else (0.0, fine_ceil(highest))
+            set_range_cached(self._ranges, self.plot, x=(0.0, fine_ceil(max(1.0, last))), y=y,
+                             padding=0.02)
         if self._snap.diverged:
             self.diverged_line.setValue(float(self._snap.epoch) + 0.5)
             self.diverged_line.show()
@@ -280,11 +291,11 @@ class LossView(Panel):
             def fm(v):
                 return ("—" if not math.isfinite(v) else f"{v:.3f}")
             mname = "R²"
+        # Names only: a number that changes width every frame would re-lay out the plot
+        # (and rebuild its axes) at every frame; the summary line carries the numbers.
         self._set_legend_text({
-            "loss_train": f"train loss {_fmt_loss(tr)}",
-            "loss_test": f"test loss {_fmt_loss(te)}",
-            "metric_train": f"train {mname} {fm(mtr)}",
-            "metric_test": f"test {mname} {fm(mte)}",
+            "loss_train": "train loss", "loss_test": "test loss" if math.isfinite(te) else "test loss —",
+            "metric_train": f"train {mname}", "metric_test": f"test {mname}",
         })
         tc = "#{:02x}{:02x}{:02x}".format(*theme.TRAIN_COLOR)
         ec = "#{:02x}{:02x}{:02x}".format(*theme.TEST_COLOR)
@@ -293,7 +304,7 @@ class LossView(Panel):
             f"epoch {s.epoch} &nbsp;·&nbsp; <span style='color:{tc}'>train {_fmt_loss(tr)}</span>"
             f" &nbsp;·&nbsp; <span style='color:{ec}'>test {_fmt_loss(te)}</span>"
             f" &nbsp;·&nbsp; <span style='color:{ac}'>{'acc' if self._metric == 'acc' else 'R²'}"
-            f" {fm(mte if math.isfinite(mte) else mtr)}</span>"
+            f" {fm(mtr)} / {fm(mte)}</span>"
         )
         if s.diverged:
             text += " &nbsp;<span style='color:#b00020'>· diverged</span>"
