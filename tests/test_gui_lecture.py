@@ -280,3 +280,29 @@ def test_a_variant_side_by_side_trains_in_a_linked_second_window(window, qtbot, 
     qtbot.waitUntil(lambda: not b.isVisible(), timeout=5000)  # closing A closes B
     assert not b.lecture.autosave_action.isChecked() and not b.lecture.recent_enabled
     assert b.settings.fileName() != window.settings.fileName()  # B keeps nothing of its own
+
+
+def test_side_by_side_with_a_broken_file_warns_and_opens_nothing(window, tmp_path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[model\nhidden = ", encoding="utf-8")
+    before = {id(w) for w in QApplication.topLevelWidgets() if w.objectName() == "nnviz-main"}
+    assert window.lecture.open_side_by_side(bad) is None
+    after = {id(w) for w in QApplication.topLevelWidgets() if w.objectName() == "nnviz-main"}
+    assert after == before
+    assert "Cannot open the comparison" in window.banner.text()
+
+
+def test_mp4_to_an_unwritable_place_is_a_clear_error(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    from PySide6.QtWidgets import QLabel
+
+    from nnviz.app.export import ExportError
+    from nnviz.app.recorder import PanelRecorder
+
+    make_app()
+    label = QLabel("frame")
+    label.resize(64, 48)
+    recorder = PanelRecorder(label, width=64)
+    assert recorder.capture(force=True) and recorder.capture(force=True)
+    with pytest.raises(ExportError, match="cannot write"):
+        recorder.save(tmp_path / "no" / "such" / "folder" / "clip.mp4")

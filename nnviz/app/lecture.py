@@ -221,7 +221,13 @@ class LectureTools(QObject):
         """Train lesson file ``path`` in a second window beside this one (linked play,
         pause and reset); returns the ``SideBySide`` link, or None if it failed."""
         from nnviz.app.side_by_side import SideBySide
+        from nnviz.scenario import ScenarioError, load_scenario
 
+        try:
+            load_scenario(path)  # a broken file: say so here, open no second window
+        except ScenarioError as exc:
+            self.window.show_warning(f"Cannot open the comparison: {exc}")
+            return None
         if self.side_by_side is not None and self.side_by_side.companion is not None:
             self.side_by_side.companion.close()
         link = SideBySide(self.window, path)

@@ -84,6 +84,8 @@ class PanelRecorder:
         w0, h0 = self.frames[0].size
         width, height = w0 - w0 % 2, h0 - h0 % 2
         path = Path(path)
+        if not path.parent.is_dir():
+            raise ExportError(f"cannot write {path}: the folder {path.parent} does not exist")
         writer = write_frames(str(path), (width, height), fps=self.fps, codec="libx264",
                               macro_block_size=2, quality=8, ffmpeg_log_level="error")
         try:
@@ -99,6 +101,9 @@ class PanelRecorder:
             raise ExportError(f"cannot write {path}: {exc}") from None
         finally:
             writer.close()
+        # ffmpeg reports a failure to open or write the file on its stderr only
+        if not path.is_file() or path.stat().st_size == 0:
+            raise ExportError(f"cannot write {path}: ffmpeg could not create the video there")
         return path
 
     def save(self, path: str | Path) -> Path:
