@@ -433,7 +433,7 @@ def test_thin_keeps_ends_and_drops_non_finite():
 def test_loss_view_log_scale_and_metric_axis(qtbot):
     w = _show(qtbot, LossView)
     _draw(w, snap("circle", 20))
-    assert w.plot.getAxis("right").labelText.startswith("accuracy")
+    assert w.plot.getAxis("right").labelText in ("accuracy (%)", "acc %")
     acc = w.curves["metric_test"].yData
     assert acc.min() >= 0 and acc.max() <= 100
     w.log_check.setChecked(True)

@@ -179,6 +179,15 @@ class LossView(Panel):
             else:
                 self.glw.removeItem(self.legend)
             self.legend.setVisible(show)
+            self._label_right_axis()
+
+    def _label_right_axis(self) -> None:
+        """The metric axis' name; short when the plot is too low for the long one
+        (a rotated label longer than the axis is cut off at both ends)."""
+        long_name = "accuracy (%)" if self._legend_shown else "acc %"
+        label = "R²" if self._metric == "r2" else long_name
+        if self.plot.getAxis("right").labelText != label:
+            self.plot.setLabel("right", label)
 
     # ------------------------------------------------------------------ public API --------
     def set_snapshot(self, snapshot) -> None:
@@ -187,8 +196,7 @@ class LossView(Panel):
         if metric != self._metric:
             self._metric = metric
             self._history = None
-            label = "accuracy (%)" if metric == "acc" else "R²"
-            self.plot.setLabel("right", label)
+            self._label_right_axis()
             if metric == "acc":
                 self.metric_vb.setYRange(0, 100, padding=0.02)
         if snapshot.history is not self._history:
