@@ -23,6 +23,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench_engine import scenario as engine_scenario  # noqa: E402  (same folder)
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 
 from nnviz.engine import Scenario, Trainer  # noqa: E402
@@ -32,16 +33,8 @@ MEASURE_S = 6.0
 
 
 def scenario(name: str) -> Scenario:
-    sc = Scenario()
-    sc.model.output, sc.model.loss = "tanh", "mse"
-    sc.model.init.name = "playground"
-    sc.training.optimizer.lr = 0.03
-    sc.training.batch_size = 10
-    if name == "default":
-        sc.data.dataset, sc.model.hidden = "circle", [4, 2]
-    else:
-        sc.data.dataset, sc.model.hidden = "spiral", [8] * 6
-    return sc
+    """The engine benchmark's configurations, at Playground's batch size 10."""
+    return engine_scenario(name, 10)
 
 
 def headless_epochs_per_second(name: str) -> float:

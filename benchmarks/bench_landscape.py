@@ -22,9 +22,8 @@ best of 3: the machine is shared, and the best run is the least disturbed.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+from bench_engine import best_of as engine_best_of
 
 from nnviz.engine import functional
 from nnviz.engine.config import Scenario
@@ -37,12 +36,7 @@ REPEATS = 3
 
 
 def best_of(fn, repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return engine_best_of(fn, repeats)
 
 
 def configurations() -> dict[str, Scenario]:

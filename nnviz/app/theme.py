@@ -144,8 +144,9 @@ def background() -> RGB:
     return current().background
 
 
-def hex_color(color: RGB) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*color)
+def hex_color(color) -> str:
+    """'#rrggbb' for an (r, g, b[, a]) colour, for HTML labels and style sheets."""
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in color[:3]))
 
 
 def ink_hex() -> str:

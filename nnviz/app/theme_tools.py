@@ -54,7 +54,8 @@ class ThemeTools(QObject):
         app = QApplication.instance()
         if app is not None:
             apply_palette(app, new)
-        self.restyle(old, 1.0)
+        if new is not old:  # views are built in the current theme: at start-up, no work
+            self.restyle(old, 1.0)
         if remember:  # the user's own choice, kept even when presentation mode ends
             self.window.settings.setValue(SETTINGS_KEY, name)
             self._before_presentation = None

@@ -11,6 +11,7 @@ from ``theme.current()`` at draw time.
 from __future__ import annotations
 
 import re
+import sys
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QPalette
@@ -124,11 +125,12 @@ def _restyle_item(item, old: Theme, new: Theme, ratio: float) -> None:
 
 
 def _restyle_gl(root: QWidget, new: Theme) -> None:
-    try:  # the 3-D view is optional (no OpenGL on some machines)
-        from pyqtgraph.opengl import GLViewWidget
-    except Exception:  # noqa: BLE001
+    # The 3-D view is created on first use: if its module was never imported there is
+    # none to restyle (and importing PyOpenGL here would slow every theme switch).
+    gl_module = sys.modules.get("pyqtgraph.opengl")
+    if gl_module is None:
         return
-    for gl in root.findChildren(GLViewWidget):
+    for gl in root.findChildren(gl_module.GLViewWidget):
         gl.setBackgroundColor(QColor(*new.background))
 
 

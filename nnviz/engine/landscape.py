@@ -652,19 +652,25 @@ def two_param_slice(
     net, X, T, l1, l2 = _source(source, X, T, l1, l2)
     theta = net.theta if theta is None else theta
     theta = np.asarray(theta, dtype=np.float64)
-    if i == j or not (0 <= i < net.n_params and 0 <= j < net.n_params):
-        raise ValueError(f"choose two different parameters in 0..{net.n_params - 1}")
-    origin = theta.copy()
-    origin[[i, j]] = 0.0
-    d1 = np.zeros(net.n_params)
-    d2 = np.zeros(net.n_params)
-    d1[i] = d2[j] = 1.0
+    origin, dirs = two_param_plane(net, theta, i, j)
     if ranges is None:
         ranges = ((theta[i] - span, theta[i] + span), (theta[j] - span, theta[j] + span))
     alphas = np.linspace(*ranges[0], resolution)
     betas = np.linspace(*ranges[1], resolution)
-    dirs = Directions(d1, d2, (net.param_name(i), net.param_name(j)))
     return make_surface(net, origin, dirs, alphas, betas, X, T, l1, l2, chunk, workers)
+
+
+def two_param_plane(net: Network, theta: Array, i: int, j: int) -> tuple[Array, Directions]:
+    """The plane in which only parameters i and j vary: origin θ with θ_i = θ_j = 0 and
+    the unit directions e_i, e_j, so plane coordinates are the parameter values."""
+    if i == j or not (0 <= i < net.n_params and 0 <= j < net.n_params):
+        raise ValueError(f"choose two different parameters in 0..{net.n_params - 1}")
+    origin = np.array(theta, dtype=np.float64)
+    origin[[i, j]] = 0.0
+    d1 = np.zeros(net.n_params)
+    d2 = np.zeros(net.n_params)
+    d1[i] = d2[j] = 1.0
+    return origin, Directions(d1, d2, (net.param_name(i), net.param_name(j)))
 
 
 def random_surface(

@@ -419,7 +419,7 @@ class ActivationPanel(Panel):
             self.g_curves[name].setVisible(name in shown)
             self.d_curves[name].setVisible(name in shown)
             if name in shown:
-                color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, ink()))
+                color = theme.hex_color(ACTIVATION_PANEL_COLORS.get(name, ink()))
                 label = ACTIVATION_PANEL_LABELS.get(name, name)
                 rows.append(f"<span style='color:{color}'>━━</span>&nbsp;{label}")
         self.legend.setHtml(f"<div style='color:{theme.ink_hex()}'>" + "<br>".join(rows) + "</div>")
@@ -481,7 +481,7 @@ class ActivationPanel(Panel):
                 "<tr><td></td><td align=right><b>g(z)</b></td><td align=right><b>g′(z)</b></td></tr>"]
         spots_g, spots_d = [], []
         for name, (g, d) in values.items():
-            color = "#{:02x}{:02x}{:02x}".format(*ACTIVATION_PANEL_COLORS.get(name, ink()))
+            color = theme.hex_color(ACTIVATION_PANEL_COLORS.get(name, ink()))
             rows.append(
                 f"<tr><td><span style='color:{color}'>■</span> {ACTIVATION_PANEL_LABELS.get(name, name)}"
                 f"&nbsp;</td><td align=right>&nbsp;{_fmt(g)}</td>"

@@ -97,13 +97,9 @@ def fmsb_font(font: QFont) -> QFont:
     return b
 
 
-def _hex(c: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*c)
-
-
 def _col(text: str, c: tuple[int, int, int], bold: bool = False) -> str:
     w = "font-weight:bold;" if bold else ""
-    return f"<span style='color:{_hex(c)};{w}'>{text}</span>"
+    return f"<span style='color:{theme.hex_color(c)};{w}'>{text}</span>"
 
 
 @dataclass

@@ -155,10 +155,6 @@ def neurons_panel_fresh_glw(holder: QWidget, old: pg.GraphicsLayoutWidget | None
 
 
 
-def _html_color(c: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*c)
-
-
 def _plain(p: pg.PlotItem) -> None:
     p.setMenuEnabled(False)
     p.hideButtons()
@@ -456,8 +452,8 @@ class _NeuronMaps(QWidget):
                     item.setRect(x0, y0, x1 - x0, y1 - y0)
         kind = neuron_kind(s, layer)
         scale = None if kind == "bounded" else finite_absmax(arr)
-        neg = "#{:02x}{:02x}{:02x}".format(*theme.NEGATIVE)
-        pos = "#{:02x}{:02x}{:02x}".format(*theme.POSITIVE)
+        neg = theme.hex_color(theme.NEGATIVE)
+        pos = theme.hex_color(theme.POSITIVE)
         top = "1" if scale is None else f"{scale:.3g}"
         self.caption.setText(
             f"Each unit's output over the input plane: <b style='color:{neg}'>orange = −{top}</b>, "
@@ -555,17 +551,17 @@ class _HiddenSpace(QWidget):
         sp = "&nbsp;" * 5
         parts = []
         if one_d_input:
-            parts.append(f"<span style='color:{_html_color(LINE_A)}'>━━</span> the input line, mapped")
+            parts.append(f"<span style='color:{theme.hex_color(LINE_A)}'>━━</span> the input line, mapped")
         else:
-            parts.append(f"<span style='color:{_html_color(LINE_A)}'>━━</span> lines of constant x₂")
-            parts.append(f"<span style='color:{_html_color(LINE_B)}'>━━</span> lines of constant x₁")
+            parts.append(f"<span style='color:{theme.hex_color(LINE_A)}'>━━</span> lines of constant x₂")
+            parts.append(f"<span style='color:{theme.hex_color(LINE_B)}'>━━</span> lines of constant x₁")
         if s.task == "classification":
             for k in range(max(2, s.n_classes)):
-                parts.append(f"<span style='color:{_html_color(class_color(k, s.n_classes))}'>⬤</span> "
+                parts.append(f"<span style='color:{theme.hex_color(class_color(k, s.n_classes))}'>⬤</span> "
                              f"class {k}")
         else:
-            parts.append(f"<span style='color:{_html_color(theme.NEGATIVE)}'>⬤</span> low target "
-                         f"<span style='color:{_html_color(theme.POSITIVE)}'>⬤</span> high target")
+            parts.append(f"<span style='color:{theme.hex_color(theme.NEGATIVE)}'>⬤</span> low target "
+                         f"<span style='color:{theme.hex_color(theme.POSITIVE)}'>⬤</span> high target")
         self.legend.setText(sp.join(parts), size=self.legend_size, color=theme.ink_hex())
 
     def update_from(self, s: Snapshot, layer: int) -> None:

@@ -88,10 +88,6 @@ def _fmt(v: float) -> str:
     return format_number(v, 4)
 
 
-def _hex(c: tuple[int, int, int]) -> str:
-    return f"#{c[0]:02x}{c[1]:02x}{c[2]:02x}"
-
-
 def _map_colormap() -> pg.ColorMap:
     """A light map (white valleys, grey-blue heights) so coloured paths stand out."""
     return pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
@@ -275,7 +271,7 @@ class RacePanel(Panel):
             color = self.colors[label]
             cb = QCheckBox(label)
             cb.setChecked(True)
-            cb.setStyleSheet(f"QCheckBox {{ color: {_hex(color)}; font-weight: bold; }}")
+            cb.setStyleSheet(f"QCheckBox {{ color: {theme.hex_color(color)}; font-weight: bold; }}")
             cb.toggled.connect(lambda on, lab=label: self.set_included(lab, on))
             self.checks[label] = cb
             grid.addWidget(cb, r, 0)
@@ -619,7 +615,7 @@ class RacePanel(Panel):
         self.newton_arrow.setPos(float(b[0]), float(b[1]))
         self.newton_arrow.show()
         self._update_arrow_angle()
-        color = _hex(self.colors[racer.label])
+        color = theme.hex_color(self.colors[racer.label])
         rows = (f"<tr><td>[&nbsp;{_fmt(h[0, 0])}</td><td>&nbsp;{_fmt(h[0, 1])}&nbsp;]</td></tr>"
                 f"<tr><td>[&nbsp;{_fmt(h[1, 0])}</td><td>&nbsp;{_fmt(h[1, 1])}&nbsp;]</td></tr>")
         warn = ""

@@ -166,19 +166,12 @@ def plan_slice(req: SurfaceRequest) -> SlicePlan:
         pts = np.vstack([pts, np.atleast_2d(req.extra_points)])
     if req.kind == "params":
         i, j = (int(p) for p in req.params)
-        if i == j or not (0 <= i < net.n_params and 0 <= j < net.n_params):
-            raise ValueError(f"choose two different parameters in 0..{net.n_params - 1}")
-        origin = theta.copy()
-        origin[[i, j]] = 0.0
-        d1 = np.zeros(net.n_params)
-        d2 = np.zeros(net.n_params)
-        d1[i] = d2[j] = 1.0
+        origin, dirs = landscape.two_param_plane(net, theta, i, j)
         coords = pts[:, [i, j]]
         c = theta[[i, j]]
         must = ((c[0] - 0.5, c[0] + 0.5), (c[1] - 0.5, c[1] + 0.5))
         ranges = req.ranges or choose_ranges(coords, req.previous_ranges, 0.2, (1.0, 1.0), must)
-        labels = (net.param_name(i), net.param_name(j))
-        return SlicePlan(origin, d1, d2, labels, None, ranges, exact=net.n_params == 2)
+        return SlicePlan(origin, dirs.d1, dirs.d2, dirs.labels, None, ranges, exact=net.n_params == 2)
     if req.kind == "random":
         dirs = landscape.random_directions(net, theta, req.seed, req.mask)
         origin = theta.copy()

@@ -16,11 +16,8 @@ Array = np.ndarray
 #: Colour of values that are not finite (a diverged run) and of units with no data.
 MISSING = (190, 190, 190)
 
-
-def ink() -> tuple[int, int, int]:
-    """Outline and text colour on plots: the current theme's (dark on light pages)."""
-    return theme.current().ink
-
+#: Outline and text colour on plots: the current theme's (dark on light pages).
+ink = theme.ink
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -253,7 +250,7 @@ def style_plot(plot_item, widget_font: QFont, bottom: str = "", left: str = "",
     """Large ticks and axis labels for a projected pyqtgraph PlotItem."""
     tick = plot_font(widget_font, 1.15, bold=theme.current().bold_plots)
     label_pt = plot_font(widget_font, 1.35).pointSizeF()
-    ink_hex = theme.hex_color(ink())
+    ink_hex = theme.ink_hex()
     for name in ("bottom", "left", "right", "top"):
         ax = plot_item.getAxis(name)
         ax.setStyle(tickFont=tick, tickTextOffset=6)

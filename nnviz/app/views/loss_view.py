@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnviz.app import theme
 from nnviz.app.panel import Panel, register_panel
-from nnviz.app.plot_helpers import fine_ceil, set_range_cached
+from nnviz.app.plot_helpers import fine_ceil, format_number, set_range_cached
 from nnviz.app.views.common import ink, plot_font, style_plot
 
 Array = np.ndarray
@@ -56,12 +56,9 @@ def thin(x: Array, y: Array, max_points: int = MAX_POINTS) -> tuple[Array, Array
 
 
 def _fmt_loss(v: float) -> str:
-    if not math.isfinite(v):
-        return "—"
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-3 or abs(v) >= 1e4:
-        return f"{v:.2e}"
+    """format_number, but fixed decimals in 1e-3…1e4 (a loss reads best that way)."""
+    if not math.isfinite(v) or v == 0 or abs(v) < 1e-3 or abs(v) >= 1e4:
+        return format_number(v)
     return f"{v:.4f}" if abs(v) < 1 else f"{v:.3f}"
 
 
@@ -305,9 +302,9 @@ class LossView(Panel):
             "loss_train": "train loss", "loss_test": "test loss" if math.isfinite(te) else "test loss —",
             "metric_train": f"train {mname}", "metric_test": f"test {mname}",
         })
-        tc = "#{:02x}{:02x}{:02x}".format(*theme.TRAIN_COLOR)
-        ec = "#{:02x}{:02x}{:02x}".format(*theme.TEST_COLOR)
-        ac = "#{:02x}{:02x}{:02x}".format(*theme.ACCURACY_COLOR)
+        tc = theme.hex_color(theme.TRAIN_COLOR)
+        ec = theme.hex_color(theme.TEST_COLOR)
+        ac = theme.hex_color(theme.ACCURACY_COLOR)
         text = (
             f"epoch {s.epoch} &nbsp;·&nbsp; <span style='color:{tc}'>train {_fmt_loss(tr)}</span>"
             f" &nbsp;·&nbsp; <span style='color:{ec}'>test {_fmt_loss(te)}</span>"

@@ -81,10 +81,6 @@ def _over(color: tuple[int, int, int], alpha: int, back: tuple[int, int, int]) -
     return tuple(int(round(b + (c - b) * a)) for c, b in zip(color, back, strict=True))  # type: ignore[return-value]
 
 
-def _hex(c: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*tuple(int(v) for v in c[:3]))
-
-
 def _fmt(v: float) -> str:
     if not math.isfinite(v):
         return str(v)
@@ -650,7 +646,7 @@ class NetworkView(Panel):
         for unit, name in enumerate(out_names):
             self._add_label(self.tiles[-1][unit], name, "right")
         # legend
-        neg, pos = _hex(theme.NEGATIVE), _hex(theme.POSITIVE)
+        neg, pos = theme.hex_color(theme.NEGATIVE), theme.hex_color(theme.POSITIVE)
         self._legend = QGraphicsTextItem()
         self._legend.setHtml(
             f"<span style='color:{neg}'>━━</span> w&nbsp;&lt;&nbsp;0 &nbsp; "
