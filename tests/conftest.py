@@ -17,7 +17,9 @@ import time
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("NNVIZ_SETTINGS_DIR", tempfile.mkdtemp(prefix="nnviz-test-settings-"))
+os.environ.setdefault(
+    "NNVIZ_SETTINGS_FILE", os.path.join(tempfile.mkdtemp(prefix="nnviz-test-settings-"), "settings.ini")
+)
 os.environ.setdefault("NNVIZ_NO_GC_TIMER", "1")  # tests collect between tests instead
 os.environ.setdefault("NNVIZ_NO_RESTORE", "1")  # no window reopens another test's autosave
 os.environ.setdefault("NNVIZ_DATA_DIR", tempfile.mkdtemp(prefix="nnviz-test-data-"))

@@ -192,3 +192,37 @@ def test_console_script_version():
     result = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"nnviz {__version__}"
+
+
+def test_ctrl_c_closes_the_app_cleanly(tmp_path):
+    """Ctrl+C in the terminal: the window closes (autosave written), exit code 0, and
+    no KeyboardInterrupt traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    shot = tmp_path / "drawn.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NNVIZ_SCREENSHOT=str(shot),
+               NNVIZ_DATA_DIR=str(tmp_path / "data"), NNVIZ_SETTINGS_FILE=str(tmp_path / "settings.ini"),
+               PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    env.pop("NNVIZ_NO_RESTORE", None)
+    proc = subprocess.Popen([sys.executable, "-c", "from nnviz.cli import main; raise SystemExit(main([]))"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not shot.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert shot.exists(), "the window never drew"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "QThread: Destroyed" not in err
+    assert (tmp_path / "data" / "autosave.nnviz").exists()  # closed the normal way

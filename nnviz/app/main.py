@@ -113,6 +113,20 @@ def _screenshot_when_drawn(app, window) -> None:
     QTimer.singleShot(200, attempt)
 
 
+def _close_on_ctrl_c(window) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (autosave, the training
+    thread stopped) instead of a KeyboardInterrupt traceback from whatever Python code
+    happened to run. Python only sees the signal when it runs, hence the idle timer."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QTimer(window)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
+
+
 def run_app(scenario_path: str | None = None) -> int:
     """Open the main window and run until it is closed; returns the exit code."""
     app = make_app()
@@ -123,6 +137,7 @@ def run_app(scenario_path: str | None = None) -> int:
     window = create_window(scenario_path)
     window.show()
     _screenshot_when_drawn(app, window)
+    _close_on_ctrl_c(window)
     code = app.exec()
     window.shutdown()
     return int(code)
